@@ -1,0 +1,286 @@
+//! `site.toml` → [`Config`]: the site's settings, checked once, read everywhere.
+//!
+//! [`RawConfig`] mirrors what the editor writes; [`Config`] is what the rest of the
+//! pipeline uses, with the base URL split into the parts that links need.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::toml_de;
+
+/// The file that makes a folder a site root.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// `site.toml` exactly as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    base_url: toml::Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_language")]
+    default_language: String,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default = "default_per_page")]
+    articles_per_page: toml::Spanned<usize>,
+    #[serde(default)]
+    licence: Option<String>,
+    #[serde(default)]
+    chronology: Chronology,
+    #[serde(default)]
+    privacy: Privacy,
+    #[serde(default)]
+    markdown: MarkdownConfig,
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+fn default_theme() -> String {
+    "default".to_owned()
+}
+
+fn default_per_page() -> toml::Spanned<usize> {
+    toml::Spanned::new(0..0, 10)
+}
+
+/// `[chronology]`: the span of years the chronology must cover.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chronology {
+    /// First year shown.
+    pub from: i32,
+    /// Last year shown.
+    pub to: i32,
+}
+
+impl Default for Chronology {
+    fn default() -> Self {
+        Chronology {
+            from: 1990,
+            to: 2024,
+        }
+    }
+}
+
+/// `[privacy]`: what must never reach a published page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Strings that fail the build wherever they appear in the output.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+}
+
+/// `[markdown]`: how article bodies are turned into HTML.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Pass raw HTML in Markdown through unsanitized. Only for sites whose every editor is
+    /// trusted; by default raw HTML is cleaned of scripts, event handlers and embeds.
+    #[serde(default)]
+    pub trust_raw_html: bool,
+}
+
+/// The validated settings of a site.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Site title, shown in every page head.
+    pub title: String,
+    /// One-line description for the home page, feed and search engines.
+    pub description: String,
+    /// Scheme and host, without a trailing slash: `https://ngo.example`.
+    pub origin: String,
+    /// Path under the host where the site lives, with slashes at both ends: `/monitor/`.
+    pub base_path: String,
+    /// Language of pages without a `lang` key.
+    pub default_language: String,
+    /// Every language the site publishes in, the default first.
+    pub languages: Vec<String>,
+    /// Name of the theme folder under `themes/`.
+    pub theme: String,
+    /// Articles on each page of `/articles/`.
+    pub articles_per_page: usize,
+    /// Licence of the content and data, shown in the footer and beside the data exports.
+    pub licence: Option<String>,
+    /// The span the chronology covers.
+    pub chronology: Chronology,
+    /// Strings that must never be published.
+    pub privacy: Privacy,
+    /// Markdown options.
+    pub markdown: MarkdownConfig,
+}
+
+impl Config {
+    /// Parses the text of `site.toml`. `base_url_override` is `--base-url`.
+    pub fn parse(text: &str, base_url_override: Option<&str>) -> Result<Config, Vec<Diagnostic>> {
+        let path = Path::new(CONFIG_FILE);
+        let raw: RawConfig = toml_de::parse(text, path, 0).map_err(|d| vec![d])?;
+        let mut errors = Vec::new();
+
+        let (base_url, base_span) = match base_url_override {
+            Some(url) => (url.to_owned(), None),
+            None => (raw.base_url.get_ref().clone(), Some(raw.base_url.span())),
+        };
+        let (origin, base_path) = match split_base_url(&base_url) {
+            Ok(parts) => parts,
+            Err(message) => {
+                errors.push(
+                    Diagnostic::error(path, message)
+                        .at(base_span)
+                        .help("write the full address, such as \"https://ngo.example/\" or \"https://ngo.example/monitor/\""),
+                );
+                (String::new(), "/".to_owned())
+            }
+        };
+
+        let mut languages = vec![raw.default_language.clone()];
+        for lang in raw.languages {
+            if !languages.contains(&lang) {
+                languages.push(lang);
+            }
+        }
+        for lang in &languages {
+            if !is_language_code(lang) {
+                errors.push(
+                    Diagnostic::error(path, format!("`{lang}` is not a language code"))
+                        .help("use a lower-case code such as \"en\" or \"ko\""),
+                );
+            }
+        }
+        let per_page = *raw.articles_per_page.get_ref();
+        if per_page == 0 {
+            errors.push(
+                Diagnostic::error(path, "`articles_per_page` must be at least 1")
+                    .at(Some(raw.articles_per_page.span())),
+            );
+        }
+        if raw.chronology.from > raw.chronology.to {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "the chronology runs from {} to {}: `from` must not be after `to`",
+                        raw.chronology.from, raw.chronology.to
+                    ),
+                )
+                .help("swap the two years"),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Config {
+            title: raw.title,
+            description: raw.description,
+            origin,
+            base_path,
+            default_language: raw.default_language,
+            languages,
+            theme: raw.theme,
+            articles_per_page: per_page,
+            licence: raw.licence,
+            chronology: raw.chronology,
+            privacy: raw.privacy,
+            markdown: raw.markdown,
+        })
+    }
+
+    /// The absolute URL of a site path such as `/articles/x/`.
+    pub fn absolute_url(&self, site_path: &str) -> String {
+        format!("{}{}", self.origin, self.link(site_path))
+    }
+
+    /// The link for a site path as written in pages: prefixed with the base path, so it
+    /// works both at a domain root and under a sub-path.
+    pub fn link(&self, site_path: &str) -> String {
+        format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
+    }
+}
+
+/// Splits `https://ngo.example/monitor` into `https://ngo.example` and `/monitor/`.
+fn split_base_url(url: &str) -> Result<(String, String), String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`base_url` must start with https:// or http://, not `{url}`"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("`base_url` has no host: `{url}`"));
+    }
+    if path.contains(['?', '#']) {
+        return Err("`base_url` must not contain `?` or `#`".to_owned());
+    }
+    let scheme_len = url.len() - rest.len();
+    let origin = format!("{}{host}", &url[..scheme_len]);
+    let path = path.trim_matches('/');
+    let base_path = if path.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{path}/")
+    };
+    Ok((origin, base_path))
+}
+
+fn is_language_code(lang: &str) -> bool {
+    !lang.is_empty()
+        && lang.len() <= 8
+        && lang
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "title = \"Monitor\"\nbase_url = \"https://ngo.example/monitor\"\n";
+
+    #[test]
+    fn base_url_splits_into_origin_and_path() {
+        let config = Config::parse(MINIMAL, None).unwrap();
+        assert_eq!(config.origin, "https://ngo.example");
+        assert_eq!(config.base_path, "/monitor/");
+        assert_eq!(config.link("/articles/a/"), "/monitor/articles/a/");
+        assert_eq!(
+            config.absolute_url("/feed.xml"),
+            "https://ngo.example/monitor/feed.xml"
+        );
+        let root = Config::parse(MINIMAL, Some("http://127.0.0.1:1111")).unwrap();
+        assert_eq!(root.base_path, "/");
+        assert_eq!(root.link("/"), "/");
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let config = Config::parse(MINIMAL, None).unwrap();
+        assert_eq!(config.default_language, "en");
+        assert_eq!(config.languages, ["en"]);
+        assert_eq!(config.theme, "default");
+        assert_eq!(config.articles_per_page, 10);
+        assert_eq!((config.chronology.from, config.chronology.to), (1990, 2024));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_known_ones() {
+        let errors = Config::parse(&format!("{MINIMAL}titel = \"x\"\n"), None).unwrap_err();
+        assert_eq!(errors[0].message, "unknown key `titel`");
+        assert!(errors[0].help.as_deref().unwrap().contains("base_url"));
+    }
+
+    #[test]
+    fn base_url_without_scheme_is_an_error_at_its_line() {
+        let errors =
+            Config::parse("title = \"x\"\nbase_url = \"ngo.example\"\n", None).unwrap_err();
+        assert!(errors[0].message.contains("https://"));
+        assert_eq!(errors[0].span.as_ref().map(|s| s.start), Some(23));
+    }
+}

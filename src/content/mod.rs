@@ -1,0 +1,300 @@
+//! The site's content as a validated model: every [`Article`], [`Incident`] and [`Page`].
+//!
+//! [`load`] reads and parses every file in parallel, then runs the checks that need more
+//! than one file (duplicate slugs, articles naming incidents that do not exist). It never
+//! stops at the first problem: everything it finds comes back as diagnostics.
+
+pub mod article;
+pub mod date;
+pub mod incident;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use article::{Article, IncidentRef, Page};
+pub use date::{PartialDate, Precision};
+pub use incident::{Confidence, Incident, Kind, Place, Source};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Sources, display_path, nearest};
+use crate::slug;
+use crate::source::{self, SourceFile};
+
+/// Folder of articles, relative to the site root.
+pub const ARTICLES_DIR: &str = "content/articles";
+/// Folder of incident records.
+pub const INCIDENTS_DIR: &str = "content/incidents";
+/// Folder of standalone pages.
+pub const PAGES_DIR: &str = "content/pages";
+
+/// Top-level URL segments the generator uses itself; a page may not take one as its slug.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "articles",
+    "incidents",
+    "chronology",
+    "tags",
+    "data",
+    "static",
+];
+
+/// Everything that will be published.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Articles, newest first (ties by slug).
+    pub articles: Vec<Article>,
+    /// Incidents in time order (ties by id).
+    pub incidents: Vec<Incident>,
+    /// Standalone pages, by slug.
+    pub pages: Vec<Page>,
+}
+
+/// What loading found: the model, the problems, and the texts they point into.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The content; only complete when `diagnostics` holds no error.
+    pub site: Site,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Texts of the files read, for printing diagnostics.
+    pub sources: Sources,
+}
+
+/// A dated note saying what was changed in a published record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// When the correction was made.
+    pub date: NaiveDate,
+    /// What was wrong and what is right now.
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCorrection {
+    date: Spanned<PartialDate>,
+    note: String,
+}
+
+/// Reads and validates all content under `root`. Drafts are dropped unless `drafts`.
+pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
+    let article_paths = source::list(root, ARTICLES_DIR, "md")?;
+    let incident_paths = source::list(root, INCIDENTS_DIR, "toml")?;
+    let page_paths = source::list(root, PAGES_DIR, "md")?;
+
+    let mut loaded = Loaded::default();
+    let articles = parse_all(root, &article_paths, &mut loaded, |f| {
+        Article::parse(f, root, config)
+    });
+    let incidents = parse_all(root, &incident_paths, &mut loaded, |f| {
+        Incident::parse(f, config)
+    });
+    let pages = parse_all(root, &page_paths, &mut loaded, |f| Page::parse(f, config));
+
+    let mut site = Site {
+        articles,
+        incidents,
+        pages,
+    };
+    check_references(&site, &mut loaded.diagnostics);
+    check_unique(&site, &mut loaded.diagnostics);
+
+    if !drafts {
+        site.articles.retain(|a| !a.draft);
+        site.pages.retain(|p| !p.draft);
+    }
+    site.articles.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then_with(|| a.slug.cmp(&b.slug))
+            .then_with(|| a.lang.cmp(&b.lang))
+    });
+    site.incidents
+        .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
+    site.pages
+        .sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.lang.cmp(&b.lang)));
+    loaded.site = site;
+    Ok(loaded)
+}
+
+/// What parsing one file gave: the file (when it could be read) and the item or errors.
+type Parsed<T> = (Option<SourceFile>, Result<T, Vec<Diagnostic>>);
+
+/// Reads and parses files in parallel; keeps the good ones and collects every problem.
+fn parse_all<T: Send>(
+    root: &Path,
+    paths: &[PathBuf],
+    loaded: &mut Loaded,
+    parse: impl Fn(&SourceFile) -> Result<T, Vec<Diagnostic>> + Sync,
+) -> Vec<T> {
+    let results: Vec<_> = paths
+        .par_iter()
+        .map(|rel| match source::read(root, rel) {
+            Ok(file) => {
+                let parsed = parse(&file);
+                (Some(file), parsed)
+            }
+            Err(d) => (None, Err(vec![d])),
+        })
+        .collect::<Vec<Parsed<T>>>();
+    let mut items = Vec::with_capacity(results.len());
+    for (file, result) in results {
+        let failed = result.is_err();
+        match result {
+            Ok(item) => items.push(item),
+            Err(mut diagnostics) => loaded.diagnostics.append(&mut diagnostics),
+        }
+        // Keep the text only where a diagnostic may quote it: saves memory on big sites.
+        if let Some(file) = file.filter(|_| failed) {
+            loaded.sources.insert(file.path, file.text);
+        }
+    }
+    items
+}
+
+/// Articles must name incidents that exist.
+fn check_references(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
+    let ids: HashMap<&str, ()> = site.incidents.iter().map(|i| (i.id.as_str(), ())).collect();
+    for article in &site.articles {
+        for reference in &article.incidents {
+            if ids.contains_key(reference.id.as_str()) {
+                continue;
+            }
+            let help = match nearest(&reference.id, ids.keys().copied()) {
+                Some(near) => format!(
+                    "did you mean \"{near}\"? Incident ids are file names in {INCIDENTS_DIR}/"
+                ),
+                None => format!("incident ids are file names in {INCIDENTS_DIR}/, without .toml"),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    &article.path,
+                    format!("there is no incident `{}`", reference.id),
+                )
+                .at(Some(reference.span.clone()))
+                .help(help),
+            );
+        }
+    }
+}
+
+/// Two files must not claim the same URL, and pages must not take the site's own.
+fn check_unique(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
+    let articles = site
+        .articles
+        .iter()
+        .map(|a| (&a.lang, format!("/articles/{}/", a.slug), &a.path));
+    let pages = site
+        .pages
+        .iter()
+        .map(|p| (&p.lang, format!("/{}/", p.slug), &p.path));
+    let mut seen: BTreeMap<(&String, String), &PathBuf> = BTreeMap::new();
+    for (lang, url, path) in articles.chain(pages) {
+        if let Some(first) = seen.get(&(lang, url.clone())) {
+            diagnostics.push(
+                Diagnostic::error(
+                    path,
+                    format!("the address {url} is also used by {}", display_path(first)),
+                )
+                .help("give one of them a different file name or `slug`"),
+            );
+        } else {
+            seen.insert((lang, url), path);
+        }
+    }
+    for page in &site.pages {
+        if RESERVED_SLUGS.contains(&page.slug.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &page.path,
+                    format!("the page slug `{}` is used by the site itself", page.slug),
+                )
+                .help("rename the file or set another `slug`"),
+            );
+        }
+    }
+}
+
+/// Tags as written, each checked to make a usable address.
+pub(crate) fn tags(
+    errors: &mut Vec<Diagnostic>,
+    path: &Path,
+    tags: Vec<Spanned<String>>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        if slug::slugify(tag.get_ref()).is_empty() {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!("the tag `{}` has no letters or digits", tag.get_ref()),
+                )
+                .at(Some(tag.span()))
+                .help("tags are short words such as \"jilin\" or \"repatriation\""),
+            );
+        } else if !out.contains(tag.get_ref()) {
+            out.push(tag.into_inner());
+        }
+    }
+    out
+}
+
+pub(crate) fn corrections(
+    errors: &mut Vec<Diagnostic>,
+    path: &Path,
+    raw: Vec<RawCorrection>,
+) -> Vec<Correction> {
+    let mut out = Vec::with_capacity(raw.len());
+    for c in raw {
+        let date = c.date.get_ref();
+        if date.precision() != Precision::Day {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!("a correction needs the full date it was made, not `{date}`"),
+                )
+                .at(Some(c.date.span()))
+                .help("write date = \"2024-05-20\""),
+            );
+            continue;
+        }
+        out.push(Correction {
+            date: date.first_day(),
+            note: c.note,
+        });
+    }
+    out.sort_by_key(|c| c.date);
+    out
+}
+
+/// Checks that a URL of a source is a web address.
+pub(crate) fn check_url(
+    errors: &mut Vec<Diagnostic>,
+    path: &Path,
+    url: &Spanned<String>,
+    key: &str,
+) {
+    let value = url.get_ref().trim();
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.contains(char::is_whitespace)
+    });
+    if !host_ok || value.contains(char::is_whitespace) {
+        errors.push(
+            Diagnostic::error(
+                path,
+                format!("`{key}` must be a web address starting with https:// or http://"),
+            )
+            .at(Some(url.span()))
+            .help("copy the full address from the browser's address bar"),
+        );
+    }
+}

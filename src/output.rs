@@ -1,0 +1,134 @@
+//! Writing the finished site: the only module that writes to disk.
+//!
+//! The site is written into a fresh folder beside the output and swapped in only when
+//! every file is written, so a failed or interrupted build leaves the previous output
+//! exactly as it was and no half-written site is ever served.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::render::{Content, OutputFile};
+
+/// Writes `files` to `output`, replacing what was there only once all are written.
+pub fn write(root: &Path, output: &Path, files: &[OutputFile]) -> io::Result<()> {
+    guard(root, output)?;
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".to_owned());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.new-"))
+        .tempdir_in(&parent)?;
+    write_all(root, staging.path(), files)?;
+
+    if output.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(&format!(".{name}.old-"))
+            .tempdir_in(&parent)?;
+        // Move the live site aside, put the new one in place, then delete the old one.
+        let old_site = old.path().join(&name);
+        fs::rename(output, &old_site)?;
+        if let Err(e) = fs::rename(staging.path(), output) {
+            fs::rename(&old_site, output)?;
+            return Err(e);
+        }
+        let _ = staging.keep();
+        drop(old);
+    } else {
+        fs::rename(staging.path(), output)?;
+        let _ = staging.keep();
+    }
+    Ok(())
+}
+
+/// Refuses outputs that would replace the site itself or a folder we did not make.
+fn guard(root: &Path, output: &Path) -> io::Result<()> {
+    let root = fs::canonicalize(root)?;
+    if let Ok(out) = fs::canonicalize(output) {
+        if root.starts_with(&out) {
+            return Err(io::Error::other(format!(
+                "refusing to write the site into {}: it contains the site's own files",
+                output.display()
+            )));
+        }
+        let mut entries = fs::read_dir(&out)?;
+        let empty = entries.next().is_none();
+        if !empty && !out.join("index.html").is_file() {
+            return Err(io::Error::other(format!(
+                "refusing to replace {}: it is not empty and holds no index.html, so it does not look like a built site",
+                output.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_all(root: &Path, dir: &Path, files: &[OutputFile]) -> io::Result<()> {
+    let folders: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent().map(Path::to_owned))
+        .collect();
+    for folder in folders {
+        fs::create_dir_all(dir.join(folder))?;
+    }
+    files.par_iter().try_for_each(|file| {
+        let target = dir.join(&file.path);
+        match &file.content {
+            Content::Bytes(bytes) => fs::write(&target, bytes),
+            Content::Copy(source) => fs::copy(root.join(source), &target).map(|_| ()),
+        }
+        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", target.display())))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: path.to_owned(),
+            content: Content::Bytes(text.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_new_build_replaces_the_old_one_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(
+            dir.path(),
+            &out,
+            &[file("index.html", "one"), file("old/index.html", "x")],
+        )
+        .unwrap();
+        write(dir.path(), &out, &[file("index.html", "two")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
+        assert!(!out.join("old").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["public"]);
+    }
+
+    #[test]
+    fn refuses_to_replace_the_site_or_a_foreign_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write(dir.path(), dir.path(), &[file("index.html", "x")]).is_err());
+        let foreign = dir.path().join("documents");
+        fs::create_dir(&foreign).unwrap();
+        fs::write(foreign.join("letter.txt"), "keep me").unwrap();
+        assert!(write(dir.path(), &foreign, &[file("index.html", "x")]).is_err());
+        assert!(foreign.join("letter.txt").exists());
+    }
+}

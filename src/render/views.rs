@@ -1,0 +1,432 @@
+//! What templates see: the contract with theme authors (documented in docs/templates.md).
+//!
+//! Views are built once per language and shared: a list page receives summaries (title,
+//! date, URL, summary), never whole articles with their HTML, so the cost of a list does
+//! not grow with the length of the articles in it. Every URL is a link already prefixed
+//! with the base path; every date is already written the way the language writes it.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::{Article, Correction, Incident, PartialDate, Source};
+use crate::i18n::Strings;
+use crate::slug;
+
+/// The site as every template sees it, under `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    /// Site title.
+    pub title: String,
+    /// One-line description.
+    pub description: String,
+    /// Link to the home page of the current language.
+    pub home_url: String,
+    /// The base path, `/` or `/monitor/`.
+    pub base_path: String,
+    /// Absolute URL of the site root, with a trailing slash.
+    pub base_url: String,
+    /// Link to the stylesheet, with a content hash for caching.
+    pub stylesheet_url: String,
+    /// Link to the Atom feed of the current language.
+    pub feed_url: String,
+    /// Pages shown in the main navigation, by weight.
+    pub nav: Vec<LinkView>,
+    /// Licence line for content and data, if the site gives one.
+    pub licence: Option<String>,
+    /// First and last year of the chronology.
+    pub chronology_from: i32,
+    /// Last year of the chronology.
+    pub chronology_to: i32,
+}
+
+/// A titled link.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    /// Link text.
+    pub title: String,
+    /// Where it goes.
+    pub url: String,
+}
+
+/// A date in two forms.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// For `<time datetime>`; absent for decades, which HTML cannot express.
+    pub machine: Option<String>,
+    /// As the language writes it: "26 April 2024", "October 2023", "1990s".
+    pub text: String,
+    /// `day`, `month`, `year` or `decade`.
+    pub precision: &'static str,
+}
+
+impl DateView {
+    /// A date at its own precision.
+    pub fn partial(date: &PartialDate, strings: &Strings) -> Self {
+        DateView {
+            machine: date.machine(),
+            text: strings.date(date),
+            precision: match date.precision() {
+                crate::content::Precision::Day => "day",
+                crate::content::Precision::Month => "month",
+                crate::content::Precision::Year => "year",
+                crate::content::Precision::Decade => "decade",
+            },
+        }
+    }
+
+    /// A full date.
+    pub fn day(date: chrono::NaiveDate, strings: &Strings) -> Self {
+        DateView::partial(&PartialDate::day(date), strings)
+    }
+}
+
+/// A value from a fixed list with its label in the current language.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelView {
+    /// The value as written in incident files (also a CSS class and URL segment).
+    pub value: &'static str,
+    /// The label.
+    pub label: String,
+    /// What the value means, for confidence levels.
+    pub explanation: Option<String>,
+}
+
+/// A tag with its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagView {
+    /// The tag as written.
+    pub name: String,
+    /// Its page.
+    pub url: String,
+    /// How many articles and incidents carry it (on the tag index only; 0 elsewhere).
+    pub count: usize,
+}
+
+impl TagView {
+    /// A tag linked to its page in `prefix` (the language's path prefix).
+    pub fn new(name: &str, prefix: &str, config: &Config) -> Self {
+        TagView {
+            name: name.to_owned(),
+            url: config.link(&format!("{prefix}/tags/{}/", slug::slugify(name))),
+            count: 0,
+        }
+    }
+}
+
+/// An article in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSummary {
+    /// Headline.
+    pub title: String,
+    /// Its page.
+    pub url: String,
+    /// Publication date.
+    pub date: DateView,
+    /// One or two sentences.
+    pub summary: Option<String>,
+    /// Tags.
+    pub tags: Vec<TagView>,
+    /// Authors.
+    pub authors: Vec<String>,
+}
+
+/// A whole article, on its own page, under `article`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    /// Headline.
+    pub title: String,
+    /// Its page.
+    pub url: String,
+    /// Publication date.
+    pub date: DateView,
+    /// Last substantive update.
+    pub updated: Option<DateView>,
+    /// One or two sentences.
+    pub summary: Option<String>,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Tags.
+    pub tags: Vec<TagView>,
+    /// The body as HTML (print it with `| safe`).
+    pub content: String,
+    /// Estimated minutes to read.
+    pub reading_minutes: usize,
+    /// The incidents it reports on.
+    pub incidents: Vec<IncidentSummary>,
+    /// Illustration, if any.
+    pub image: Option<ImageView>,
+    /// Published corrections, oldest first.
+    pub corrections: Vec<CorrectionView>,
+}
+
+/// An image with its text alternative.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    /// Link to the image.
+    pub url: String,
+    /// Text alternative.
+    pub alt: String,
+}
+
+/// A dated correction.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionView {
+    /// When it was made.
+    pub date: DateView,
+    /// What changed.
+    pub note: String,
+}
+
+impl CorrectionView {
+    fn all(corrections: &[Correction], strings: &Strings) -> Vec<Self> {
+        corrections
+            .iter()
+            .map(|c| CorrectionView {
+                date: DateView::day(c.date, strings),
+                note: c.note.clone(),
+            })
+            .collect()
+    }
+}
+
+/// An incident in a list (home page, article page, chronology, tag page).
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSummary {
+    /// The incident id.
+    pub id: String,
+    /// Headline.
+    pub title: String,
+    /// Its page.
+    pub url: String,
+    /// When it happened, at its precision.
+    pub date: DateView,
+    /// When it ended, if it lasted.
+    pub end_date: Option<DateView>,
+    /// What happened.
+    pub kind: LabelView,
+    /// How well it is established.
+    pub confidence: LabelView,
+    /// "50–200 people", absent when no figure is reported.
+    pub people: Option<String>,
+    /// Lowest reported figure.
+    pub people_min: Option<u64>,
+    /// Highest reported figure.
+    pub people_max: Option<u64>,
+    /// Names of the places, "Tumen, Hunchun".
+    pub places: Vec<String>,
+    /// Summary as HTML (print with `| safe`).
+    pub summary: String,
+    /// Year the incident is filed under.
+    pub year: i32,
+    /// Number of sources.
+    pub source_count: usize,
+}
+
+/// A whole incident, on its own page, under `incident`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView {
+    /// Everything a list shows.
+    #[serde(flatten)]
+    pub summary: IncidentSummary,
+    /// Places with region, country and coordinates.
+    pub places_detail: Vec<crate::content::Place>,
+    /// Every source with its own figure, in the order recorded.
+    pub sources: Vec<SourceView>,
+    /// Tags.
+    pub tags: Vec<TagView>,
+    /// Published corrections, oldest first.
+    pub corrections: Vec<CorrectionView>,
+}
+
+/// One report about an incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    /// Who published it.
+    pub publisher: String,
+    /// Headline.
+    pub title: String,
+    /// Where it is.
+    pub url: String,
+    /// When it was published.
+    pub published: Option<DateView>,
+    /// The figure this source gives, written out ("200 people").
+    pub people: Option<String>,
+    /// The figure as a number.
+    pub people_count: Option<u64>,
+    /// Whom it cites.
+    pub note: Option<String>,
+    /// An archived copy.
+    pub archive_url: Option<String>,
+}
+
+/// Pagination of a list, under `paginator`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaginatorView {
+    /// This page's number, from 1.
+    pub current: usize,
+    /// How many pages there are.
+    pub total: usize,
+    /// The newer page, if any.
+    pub previous_url: Option<String>,
+    /// The older page, if any.
+    pub next_url: Option<String>,
+    /// Every page, for numbered links.
+    pub pages: Vec<PageNumberView>,
+}
+
+/// One numbered page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageNumberView {
+    /// Its number, from 1.
+    pub number: usize,
+    /// Its link.
+    pub url: String,
+}
+
+/// A standalone page, under `page`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageView {
+    /// Title.
+    pub title: String,
+    /// Its link.
+    pub url: String,
+    /// One sentence.
+    pub summary: Option<String>,
+    /// Last update.
+    pub updated: Option<DateView>,
+    /// Body as HTML (print with `| safe`).
+    pub content: String,
+}
+
+/// Words per minute used for reading-time estimates.
+const WORDS_PER_MINUTE: usize = 220;
+
+/// Builds views from the model for one language.
+pub struct ViewBuilder<'a> {
+    /// Site settings.
+    pub config: &'a Config,
+    /// The language's strings.
+    pub strings: &'a Strings,
+    /// The language's path prefix: "" or "/ko".
+    pub prefix: String,
+}
+
+impl ViewBuilder<'_> {
+    /// A link to a site path in this language.
+    pub fn link(&self, site_path: &str) -> String {
+        self.config.link(&format!("{}{}", self.prefix, site_path))
+    }
+
+    fn tags(&self, tags: &[String]) -> Vec<TagView> {
+        tags.iter()
+            .map(|t| TagView::new(t, &self.prefix, self.config))
+            .collect()
+    }
+
+    /// An article's link.
+    pub fn article_url(&self, article: &Article) -> String {
+        self.link(&format!("/articles/{}/", article.slug))
+    }
+
+    /// An incident's link.
+    pub fn incident_url(&self, id: &str) -> String {
+        self.link(&format!("/incidents/{id}/"))
+    }
+
+    /// An article as it appears in lists.
+    pub fn article_summary(&self, article: &Article) -> ArticleSummary {
+        ArticleSummary {
+            title: article.title.clone(),
+            url: self.article_url(article),
+            date: DateView::day(article.date, self.strings),
+            summary: article.summary.clone(),
+            tags: self.tags(&article.tags),
+            authors: article.authors.clone(),
+        }
+    }
+
+    /// An article on its own page; `incidents` are the summaries of those it names.
+    pub fn article(&self, article: &Article, incidents: Vec<IncidentSummary>) -> ArticleView {
+        let words = article.body.html.split_whitespace().count();
+        ArticleView {
+            title: article.title.clone(),
+            url: self.article_url(article),
+            date: DateView::day(article.date, self.strings),
+            updated: article.updated.map(|d| DateView::day(d, self.strings)),
+            summary: article.summary.clone(),
+            authors: article.authors.clone(),
+            tags: self.tags(&article.tags),
+            content: article.body.html.clone(),
+            reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1),
+            incidents,
+            image: article.image.as_ref().map(|(path, alt)| ImageView {
+                url: self.config.link(path),
+                alt: alt.clone(),
+            }),
+            corrections: CorrectionView::all(&article.corrections, self.strings),
+        }
+    }
+
+    /// An incident as it appears in lists.
+    pub fn incident_summary(&self, incident: &Incident) -> IncidentSummary {
+        let s = self.strings;
+        IncidentSummary {
+            id: incident.id.clone(),
+            title: incident.title.clone(),
+            url: self.incident_url(&incident.id),
+            date: DateView::partial(&incident.date, s),
+            end_date: incident.end_date.as_ref().map(|d| DateView::partial(d, s)),
+            kind: LabelView {
+                value: incident.kind.as_str(),
+                label: s.kind(incident.kind).to_owned(),
+                explanation: None,
+            },
+            confidence: LabelView {
+                value: incident.confidence.as_str(),
+                label: s.confidence(incident.confidence).to_owned(),
+                explanation: Some(s.confidence_explained(incident.confidence).to_owned()),
+            },
+            people: match (incident.people_min, incident.people_max) {
+                (Some(min), Some(max)) => Some(s.people(min, max)),
+                _ => None,
+            },
+            people_min: incident.people_min,
+            people_max: incident.people_max,
+            places: incident.places.iter().map(|p| p.name.clone()).collect(),
+            summary: incident.summary.html.clone(),
+            year: incident.year(),
+            source_count: incident.sources.len(),
+        }
+    }
+
+    /// An incident on its own page.
+    pub fn incident(&self, incident: &Incident) -> IncidentView {
+        IncidentView {
+            summary: self.incident_summary(incident),
+            places_detail: incident.places.clone(),
+            sources: incident
+                .sources
+                .iter()
+                .map(|src| self.source(src))
+                .collect(),
+            tags: self.tags(&incident.tags),
+            corrections: CorrectionView::all(&incident.corrections, self.strings),
+        }
+    }
+
+    fn source(&self, source: &Source) -> SourceView {
+        SourceView {
+            publisher: source.publisher.clone(),
+            title: source.title.clone(),
+            url: source.url.clone(),
+            published: source
+                .published
+                .as_ref()
+                .map(|d| DateView::partial(d, self.strings)),
+            people: source.people.map(|n| self.strings.people(n, n)),
+            people_count: source.people,
+            note: source.note.clone(),
+            archive_url: source.archive_url.clone(),
+        }
+    }
+}

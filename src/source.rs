@@ -1,0 +1,156 @@
+//! Reading the site's text files from disk: the only place content is read.
+//!
+//! A file that cannot be used (not UTF-8, too large, unreadable) becomes a diagnostic
+//! naming it; listing a folder that exists but cannot be read is a failure of the machine.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+
+/// Largest content file accepted, in bytes. A longer file is almost always a mistake
+/// (a pasted PDF, a data dump) and would slow every build.
+pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+
+/// A text file of the site, with its path relative to the site root.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative to the site root, such as `content/articles/x.md`.
+    pub path: PathBuf,
+    /// The whole text.
+    pub text: String,
+}
+
+impl SourceFile {
+    /// The file stem, which is an incident's id and an article's default slug.
+    pub fn stem(&self) -> &str {
+        self.path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+    }
+}
+
+/// Reads `root/rel` as UTF-8 text of at most [`MAX_FILE_SIZE`] bytes.
+pub fn read(root: &Path, rel: &Path) -> Result<SourceFile, Diagnostic> {
+    let full = root.join(rel);
+    let size = fs::metadata(&full)
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read this file: {e}")))?
+        .len();
+    if size > MAX_FILE_SIZE {
+        return Err(Diagnostic::error(
+            rel,
+            format!(
+                "this file is {} KiB; the limit is {} KiB",
+                size / 1024,
+                MAX_FILE_SIZE / 1024
+            ),
+        )
+        .help("split it into several files, or move large data out of content/"));
+    }
+    let bytes = fs::read(&full)
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read this file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Diagnostic::error(
+            rel,
+            format!("this file is not UTF-8 text (invalid bytes on line {line})"),
+        )
+        .help("save the file as UTF-8 in your editor (\"Save with encoding\" → UTF-8)")
+    })?;
+    Ok(SourceFile {
+        path: rel.to_owned(),
+        text,
+    })
+}
+
+/// The files directly in `root/dir` whose extension is `ext`, as paths relative to
+/// `root`, sorted. A missing folder has no files.
+pub fn list(root: &Path, dir: &str, ext: &str) -> io::Result<Vec<PathBuf>> {
+    let full = root.join(dir);
+    if !full.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in fs::read_dir(&full)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let hidden = name.to_string_lossy().starts_with('.');
+        if !hidden && entry.file_type()?.is_file() && path.extension().is_some_and(|e| e == ext) {
+            files.push(Path::new(dir).join(name));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Every file under `root/dir`, recursively, relative to `root/dir`, sorted. Hidden files
+/// and folders (editor swap files, `.DS_Store`) are skipped.
+pub fn walk(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let base = root.join(dir);
+    if !base.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(&base)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(&base)
+                .map_err(io::Error::other)?
+                .to_owned();
+            files.push(rel);
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.md"), b"ok\nstill ok\nbad \xff here\n").unwrap();
+        let err = read(dir.path(), Path::new("a.md")).unwrap_err();
+        assert!(err.message.contains("not UTF-8"), "{}", err.message);
+        assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![b'a'; MAX_FILE_SIZE as usize + 1];
+        fs::write(dir.path().join("big.md"), big).unwrap();
+        let err = read(dir.path(), Path::new("big.md")).unwrap_err();
+        assert!(err.message.contains("the limit is"), "{}", err.message);
+    }
+
+    #[test]
+    fn listing_skips_hidden_and_other_extensions() {
+        let dir = tempfile::tempdir().unwrap();
+        let articles = dir.path().join("content/articles");
+        fs::create_dir_all(&articles).unwrap();
+        for name in ["b.md", "a.md", ".a.md.swp", "notes.txt", ".hidden.md"] {
+            fs::write(articles.join(name), "").unwrap();
+        }
+        let files = list(dir.path(), "content/articles", "md").unwrap();
+        assert_eq!(
+            files,
+            [
+                Path::new("content/articles/a.md"),
+                Path::new("content/articles/b.md")
+            ]
+        );
+    }
+}
