@@ -37,6 +37,29 @@ struct RawConfig {
     privacy: Privacy,
     #[serde(default)]
     markdown: MarkdownConfig,
+    #[serde(default)]
+    limits: Limits,
+}
+
+/// `[limits]`: guards against files pasted in by mistake.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Limits {
+    /// Largest content, template or i18n file accepted, in KiB.
+    #[serde(default = "default_file_size_kib")]
+    file_size_kib: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_size_kib: default_file_size_kib(),
+        }
+    }
+}
+
+fn default_file_size_kib() -> u64 {
+    crate::source::MAX_FILE_SIZE / 1024
 }
 
 fn default_language() -> String {
@@ -116,6 +139,8 @@ pub struct Config {
     pub privacy: Privacy,
     /// Markdown options.
     pub markdown: MarkdownConfig,
+    /// Largest text file accepted, in bytes.
+    pub max_file_size: u64,
 }
 
 impl Config {
@@ -190,6 +215,7 @@ impl Config {
             chronology: raw.chronology,
             privacy: raw.privacy,
             markdown: raw.markdown,
+            max_file_size: raw.limits.file_size_kib.saturating_mul(1024),
         })
     }
 

@@ -14,14 +14,17 @@
 //!
 //! [`generate`] runs everything but the write (it is `advocate check`); [`build`] writes.
 
+pub mod chronology;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod i18n;
+pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod slug;
 pub mod source;
 pub mod theme;
@@ -44,6 +47,10 @@ pub struct Options {
     pub base_url: Option<String>,
     /// Include drafts.
     pub drafts: bool,
+    /// Treat warnings as errors.
+    pub strict: bool,
+    /// Also fetch every source URL and warn about those that fail (`check --external`).
+    pub external: bool,
 }
 
 /// The result of running the pipeline.
@@ -86,13 +93,14 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
         ));
     }
     let mut generated = Generated::default();
-    let config_file = match source::read(root, Path::new(config::CONFIG_FILE)) {
-        Ok(file) => file,
-        Err(d) => {
-            generated.diagnostics.push(d);
-            return Ok(generated);
-        }
-    };
+    let config_file =
+        match source::read(root, Path::new(config::CONFIG_FILE), source::MAX_FILE_SIZE) {
+            Ok(file) => file,
+            Err(d) => {
+                generated.diagnostics.push(d);
+                return Ok(generated);
+            }
+        };
     generated
         .sources
         .insert(&config_file.path, config_file.text.clone());
@@ -100,7 +108,7 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
         Ok(config) => config,
         Err(diagnostics) => {
             generated.diagnostics = diagnostics;
-            return Ok(finish(generated));
+            return Ok(finish(generated, options.strict));
         }
     };
 
@@ -114,12 +122,17 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
     generated.sources.extend(loaded.sources);
     generated.sources.extend(loaded_theme.sources);
     let Some(theme) = loaded_theme.theme else {
-        return Ok(finish(generated));
+        return Ok(finish(generated, options.strict));
     };
     if generated.has_errors() {
-        return Ok(finish(generated));
+        return Ok(finish(generated, options.strict));
     }
 
+    if options.external {
+        generated
+            .diagnostics
+            .extend(links::check(&loaded.site.incidents));
+    }
     match render::site(&loaded.site, &config, &theme) {
         Ok(files) => {
             let forbidden = privacy_violations(root, &config, &files);
@@ -129,19 +142,21 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
                 generated.diagnostics.extend(forbidden);
             }
         }
-        Err(diagnostics) => {
-            generated.diagnostics.extend(diagnostics);
-            // Render errors point into files whose text was not kept after a clean load.
-            for d in &generated.diagnostics {
-                if generated.sources.get(&d.path).is_none() {
-                    if let Ok(text) = fs::read_to_string(root.join(&d.path)) {
-                        generated.sources.insert(d.path.clone(), text);
-                    }
-                }
-            }
+        Err(diagnostics) => generated.diagnostics.extend(diagnostics),
+    }
+    // Late diagnostics (links, templates) point into files whose text was not kept.
+    let missing: Vec<PathBuf> = generated
+        .diagnostics
+        .iter()
+        .filter(|d| d.span.is_some() && generated.sources.get(&d.path).is_none())
+        .map(|d| d.path.clone())
+        .collect();
+    for path in missing {
+        if let Ok(text) = fs::read_to_string(root.join(&path)) {
+            generated.sources.insert(path, text);
         }
     }
-    Ok(finish(generated))
+    Ok(finish(generated, options.strict))
 }
 
 /// Runs the pipeline and, when the site has no errors, writes it to `output`.
@@ -154,7 +169,12 @@ pub fn build(options: &Options, output: &Path) -> io::Result<Generated> {
     Ok(generated)
 }
 
-fn finish(mut generated: Generated) -> Generated {
+fn finish(mut generated: Generated, strict: bool) -> Generated {
+    if strict {
+        for d in &mut generated.diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
     if generated.has_errors() {
         generated.files = None;
     }

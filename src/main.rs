@@ -3,13 +3,13 @@
 //! tool itself failed).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use advocate::{Generated, Options, diagnostics};
+use advocate::{Generated, Options, diagnostics, scaffold};
 
 #[derive(Parser)]
 #[command(
@@ -35,54 +35,113 @@ enum Command {
         /// Replace base_url from site.toml, e.g. for a preview deployment.
         #[arg(long, short = 'u')]
         base_url: Option<String>,
-        /// Include articles and pages marked draft = true.
-        #[arg(long)]
-        drafts: bool,
+        #[command(flatten)]
+        common: Common,
     },
     /// Check everything a build checks, and write nothing.
     Check {
-        /// Check drafts too.
+        #[command(flatten)]
+        common: Common,
+        /// Also fetch every source URL and warn about those that fail.
         #[arg(long)]
-        drafts: bool,
+        external: bool,
+    },
+    /// Start a new article or incident from a commented skeleton.
+    New {
+        #[command(subcommand)]
+        what: New,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Include articles and pages marked draft = true.
+    #[arg(long)]
+    drafts: bool,
+    /// Fail on warnings too.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Subcommand)]
+enum New {
+    /// content/articles/<slug>.md, a draft dated today.
+    Article {
+        /// The headline; the file name is made from it.
+        title: String,
+    },
+    /// content/incidents/<id>.toml; a date at the start of the id becomes its date.
+    Incident {
+        /// Such as 2024-04-26-tumen.
+        id: String,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C during a build: delete the half-written staging folder, leave the live
+    // output as it was, and exit with the conventional status for SIGINT.
+    let _ = ctrlc::set_handler(|| {
+        advocate::output::abandon();
+        std::process::exit(130);
+    });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let started = Instant::now();
+    let options = |common: &Common, base_url: Option<String>, external: bool| Options {
+        root: cli.root.clone(),
+        base_url,
+        drafts: common.drafts,
+        strict: common.strict,
+        external,
+    };
     let (generated, verb) = match &cli.command {
         Command::Build {
             output_dir,
             base_url,
-            drafts,
+            common,
         } => {
-            let options = Options {
-                root: cli.root.clone(),
-                base_url: base_url.clone(),
-                drafts: *drafts,
-            };
-            let output = if output_dir.is_absolute() {
-                output_dir.clone()
-            } else {
-                cli.root.join(output_dir)
-            };
+            let output = cli.root.join(output_dir);
+            let verb = format!("built into {}", output.display());
             (
-                advocate::build(&options, &output),
-                format!("built into {}", output.display()),
+                advocate::build(&options(common, base_url.clone(), false), &output),
+                verb,
             )
         }
-        Command::Check { drafts } => {
-            let options = Options {
-                root: cli.root.clone(),
-                base_url: None,
-                drafts: *drafts,
-            };
-            (advocate::generate(&options), "checked".to_owned())
-        }
+        Command::Check { common, external } => (
+            advocate::generate(&options(common, None, *external)),
+            "checked".to_owned(),
+        ),
+        Command::New { what } => return new(&cli.root, what),
     };
     match generated {
         Ok(generated) => report(&generated, &verb, started, color),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn new(root: &Path, what: &New) -> ExitCode {
+    let today = chrono::Local::now().date_naive();
+    let (rel, text) = match what {
+        New::Article { title } => (
+            scaffold::article_path(title, today),
+            scaffold::article_text(title, today),
+        ),
+        New::Incident { id } => match scaffold::incident_path(id) {
+            Ok(rel) => (rel, scaffold::incident_text(id, today)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match scaffold::create(root, &rel, &text) {
+        Ok(()) => {
+            eprintln!("created {}", diagnostics::display_path(&rel));
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(2)

@@ -8,10 +8,28 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::render::{Content, OutputFile};
+
+/// Staging folders being written right now. A signal handler cannot unwind the stack to
+/// run destructors, so an interrupted build finds here what it must delete: this is the
+/// one piece of global state, and only [`abandon`] reads it.
+static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Deletes every staging folder of builds in progress. Called when the process is
+/// interrupted (Ctrl-C), so that nothing half-written is left beside the output.
+pub fn abandon() {
+    let folders = STAGING
+        .lock()
+        .map(|mut v| std::mem::take(&mut *v))
+        .unwrap_or_default();
+    for folder in folders {
+        let _ = fs::remove_dir_all(folder);
+    }
+}
 
 /// Writes `files` to `output`, replacing what was there only once all are written.
 pub fn write(root: &Path, output: &Path, files: &[OutputFile]) -> io::Result<()> {
@@ -25,10 +43,18 @@ pub fn write(root: &Path, output: &Path, files: &[OutputFile]) -> io::Result<()>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".to_owned());
+    remove_leftovers(&parent, &name);
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(&parent)?;
-    write_all(root, staging.path(), files)?;
+    if let Ok(mut v) = STAGING.lock() {
+        v.push(staging.path().to_owned());
+    }
+    let written = write_all(root, staging.path(), files);
+    if let Ok(mut v) = STAGING.lock() {
+        v.retain(|p| p != staging.path());
+    }
+    written?;
 
     if output.exists() {
         let old = tempfile::Builder::new()
@@ -48,6 +74,21 @@ pub fn write(root: &Path, output: &Path, files: &[OutputFile]) -> io::Result<()>
         let _ = staging.keep();
     }
     Ok(())
+}
+
+/// Deletes staging folders of earlier builds that were killed before they could clean up
+/// (a power cut, `kill -9`).
+fn remove_leftovers(parent: &Path, name: &str) {
+    let prefixes = [format!(".{name}.new-"), format!(".{name}.old-")];
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Refuses outputs that would replace the site itself or a folder we did not make.

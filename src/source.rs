@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
 
-/// Largest content file accepted, in bytes. A longer file is almost always a mistake
-/// (a pasted PDF, a data dump) and would slow every build.
+/// Largest text file accepted by default, in bytes (`[limits] file_size_kib` changes
+/// it). A longer file is almost always a mistake (a pasted PDF, a data dump) and would
+/// slow every build.
 pub const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
 
 /// A text file of the site, with its path relative to the site root.
@@ -29,22 +30,22 @@ impl SourceFile {
     }
 }
 
-/// Reads `root/rel` as UTF-8 text of at most [`MAX_FILE_SIZE`] bytes.
-pub fn read(root: &Path, rel: &Path) -> Result<SourceFile, Diagnostic> {
+/// Reads `root/rel` as UTF-8 text of at most `limit` bytes.
+pub fn read(root: &Path, rel: &Path, limit: u64) -> Result<SourceFile, Diagnostic> {
     let full = root.join(rel);
     let size = fs::metadata(&full)
         .map_err(|e| Diagnostic::error(rel, format!("cannot read this file: {e}")))?
         .len();
-    if size > MAX_FILE_SIZE {
+    if size > limit {
         return Err(Diagnostic::error(
             rel,
             format!(
                 "this file is {} KiB; the limit is {} KiB",
                 size / 1024,
-                MAX_FILE_SIZE / 1024
+                limit / 1024
             ),
         )
-        .help("split it into several files, or move large data out of content/"));
+        .help("split it into several files, or raise [limits] file_size_kib in site.toml"));
     }
     let bytes = fs::read(&full)
         .map_err(|e| Diagnostic::error(rel, format!("cannot read this file: {e}")))?;
@@ -122,7 +123,7 @@ mod tests {
     fn invalid_utf8_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.md"), b"ok\nstill ok\nbad \xff here\n").unwrap();
-        let err = read(dir.path(), Path::new("a.md")).unwrap_err();
+        let err = read(dir.path(), Path::new("a.md"), MAX_FILE_SIZE).unwrap_err();
         assert!(err.message.contains("not UTF-8"), "{}", err.message);
         assert!(err.message.contains("line 3"), "{}", err.message);
     }
@@ -132,7 +133,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = vec![b'a'; MAX_FILE_SIZE as usize + 1];
         fs::write(dir.path().join("big.md"), big).unwrap();
-        let err = read(dir.path(), Path::new("big.md")).unwrap_err();
+        let err = read(dir.path(), Path::new("big.md"), MAX_FILE_SIZE).unwrap_err();
         assert!(err.message.contains("the limit is"), "{}", err.message);
     }
 

@@ -12,6 +12,7 @@ use tera::Tera;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostics::{Diagnostic, Sources, display_path};
 use crate::i18n::Strings;
+use crate::render::map::Outline;
 use crate::source;
 
 /// A loaded theme, ready to render.
@@ -25,7 +26,12 @@ pub struct Theme {
     /// Assets to copy: path in the output → file relative to the site root. The site's
     /// `static/` wins over the theme's.
     pub assets: BTreeMap<String, PathBuf>,
+    /// Country outlines for the chronology's map, when the theme ships them.
+    pub map: Option<Outline>,
 }
+
+/// Where a theme keeps the outline data of its map.
+pub const MAP_FILE: &str = "map/border-region.geojson";
 
 /// What loading the theme found.
 pub struct LoadedTheme {
@@ -70,7 +76,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
     }
     let mut texts = Vec::with_capacity(templates.len());
     for (name, path) in &templates {
-        match source::read(root, path) {
+        match source::read(root, path, config.max_file_size) {
             Ok(file) => texts.push((name.clone(), file.text)),
             Err(d) => loaded.diagnostics.push(d),
         }
@@ -92,7 +98,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
             );
             continue;
         }
-        match source::read(root, &path) {
+        match source::read(root, &path, config.max_file_size) {
             Ok(file) => {
                 match Strings::parse(lang, &path, &file.text) {
                     Ok(table) => {
@@ -118,6 +124,28 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
         }
     }
 
+    let map_path = theme_dir.join(MAP_FILE);
+    let map = if root.join(&map_path).is_file() {
+        match source::read(root, &map_path, config.max_file_size) {
+            Ok(file) => match Outline::parse(&file.text) {
+                Ok(outline) => Some(outline),
+                Err(message) => {
+                    loaded.diagnostics.push(Diagnostic::error(
+                        &map_path,
+                        format!("the map outline is unusable: {message}"),
+                    ));
+                    None
+                }
+            },
+            Err(d) => {
+                loaded.diagnostics.push(d);
+                None
+            }
+        }
+    } else {
+        None
+    };
+
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
     for (name, text) in &texts {
@@ -132,6 +160,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
             template_paths: templates.into_iter().collect(),
             strings,
             assets,
+            map,
         });
     }
     Ok(loaded)

@@ -130,11 +130,7 @@ pub struct Page {
 
 impl Article {
     /// Parses and validates an article file and renders its body.
-    pub fn parse(
-        file: &SourceFile,
-        root: &Path,
-        config: &Config,
-    ) -> Result<Article, Vec<Diagnostic>> {
+    pub fn parse(file: &SourceFile, root: &Path, config: &Config) -> super::Checked<Article> {
         let path = file.path.as_path();
         let split = frontmatter::split(&file.text, path).map_err(|d| vec![d])?;
         let fm: ArticleFrontMatter =
@@ -177,10 +173,14 @@ impl Article {
             })
             .collect();
         let body = render_body(&mut errors, split.body, split.body_offset, path, config);
-        if !errors.is_empty() {
-            return Err(errors);
+        if fm.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            errors.push(
+                Diagnostic::warning(path, "this article has no summary")
+                    .at(Some(split.front_matter_offset..split.front_matter_offset))
+                    .help("add summary = \"...\": one or two sentences shown in lists, feeds and search results"),
+            );
         }
-        Ok(Article {
+        super::conclude(errors, || Article {
             path: path.to_owned(),
             slug,
             lang,
@@ -202,7 +202,7 @@ impl Article {
 
 impl Page {
     /// Parses and validates a standalone page and renders its body.
-    pub fn parse(file: &SourceFile, config: &Config) -> Result<Page, Vec<Diagnostic>> {
+    pub fn parse(file: &SourceFile, config: &Config) -> super::Checked<Page> {
         let path = file.path.as_path();
         let split = frontmatter::split(&file.text, path).map_err(|d| vec![d])?;
         let fm: PageFrontMatter =
@@ -217,10 +217,7 @@ impl Page {
             .as_ref()
             .and_then(|u| full_date(&mut errors, path, u, shift, "updated"));
         let body = render_body(&mut errors, split.body, split.body_offset, path, config);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Page {
+        super::conclude(errors, || Page {
             path: path.to_owned(),
             slug,
             lang,
@@ -414,7 +411,7 @@ mod tests {
             path: PathBuf::from("content/articles").join(name),
             text: text.to_owned(),
         };
-        Article::parse(&file, Path::new("."), &config())
+        Article::parse(&file, Path::new("."), &config()).map(|(article, _)| article)
     }
 
     #[test]

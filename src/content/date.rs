@@ -45,6 +45,14 @@ impl PartialDate {
         }
     }
 
+    /// The decade starting in `year` (a multiple of ten).
+    pub fn decade(year: i32) -> Option<Self> {
+        Some(PartialDate {
+            first_day: NaiveDate::from_ymd_opt(year - year.rem_euclid(10), 1, 1)?,
+            precision: Precision::Decade,
+        })
+    }
+
     /// Parses one of the accepted forms: `2024-04-26`, `2023-10`, `1998`, `1990s`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();

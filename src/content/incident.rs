@@ -96,7 +96,7 @@ struct IncidentRecord {
     date: Spanned<PartialDate>,
     end_date: Option<Spanned<PartialDate>>,
     kind: Kind,
-    confidence: Confidence,
+    confidence: Spanned<Confidence>,
     people_min: Option<Spanned<i64>>,
     people_max: Option<Spanned<i64>>,
     #[serde(default)]
@@ -164,6 +164,9 @@ pub struct Source {
     pub note: Option<String>,
     /// A copy in a web archive, for when the link rots.
     pub archive_url: Option<String>,
+    /// Where `url` is written in the incident file.
+    #[serde(skip)]
+    pub url_span: Range<usize>,
 }
 
 /// A validated incident.
@@ -203,7 +206,7 @@ pub struct Incident {
 
 impl Incident {
     /// Parses and validates an incident file.
-    pub fn parse(file: &SourceFile, config: &Config) -> Result<Incident, Vec<Diagnostic>> {
+    pub fn parse(file: &SourceFile, config: &Config) -> super::Checked<Incident> {
         let path = file.path.as_path();
         let record: IncidentRecord = toml_de::parse(&file.text, path, 0).map_err(|d| vec![d])?;
         let mut errors = Vec::new();
@@ -264,6 +267,13 @@ impl Incident {
                 country: p.country,
             })
             .collect();
+        if record.sources.len() == 1 && *record.confidence.get_ref() == Confidence::Corroborated {
+            errors.push(
+                Diagnostic::warning(path, "marked corroborated, but only one source is given")
+                    .at(Some(record.confidence.span()))
+                    .help("add the second source, or write confidence = \"single-source\""),
+            );
+        }
         if record.sources.is_empty() {
             errors.push(
                 Diagnostic::error(path, "this incident has no source")
@@ -282,6 +292,7 @@ impl Incident {
                     people: people(&mut errors, path, "people", s.people.as_ref()),
                     publisher: s.publisher,
                     title: s.title,
+                    url_span: s.url.span(),
                     url: s.url.into_inner(),
                     published: s.published,
                     note: s.note,
@@ -300,17 +311,14 @@ impl Incident {
                 Rendered::default()
             }
         };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Incident {
+        super::conclude(errors, || Incident {
             id,
             path: path.to_owned(),
             title: record.title,
             date,
             end_date: record.end_date.map(Spanned::into_inner),
             kind: record.kind,
-            confidence: record.confidence,
+            confidence: record.confidence.into_inner(),
             people_min,
             people_max,
             places,
@@ -436,7 +444,7 @@ mod tests {
             path: "content/incidents/2024-04-26-tumen.toml".into(),
             text: text.to_owned(),
         };
-        Incident::parse(&file, &config())
+        Incident::parse(&file, &config()).map(|(incident, _)| incident)
     }
 
     const GOOD: &str = r#"

@@ -81,6 +81,18 @@ pub(crate) struct RawCorrection {
     note: String,
 }
 
+/// A parsed item with the warnings found in it, or every problem when it is unusable.
+pub type Checked<T> = Result<(T, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Errors make an item unusable; warnings travel with it.
+pub(crate) fn conclude<T>(diagnostics: Vec<Diagnostic>, item: impl FnOnce() -> T) -> Checked<T> {
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(diagnostics)
+    } else {
+        Ok((item(), diagnostics))
+    }
+}
+
 /// Reads and validates all content under `root`. Drafts are dropped unless `drafts`.
 pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
     let article_paths = source::list(root, ARTICLES_DIR, "md")?;
@@ -88,13 +100,15 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
     let page_paths = source::list(root, PAGES_DIR, "md")?;
 
     let mut loaded = Loaded::default();
-    let articles = parse_all(root, &article_paths, &mut loaded, |f| {
+    let articles = parse_all(root, config, &article_paths, &mut loaded, |f| {
         Article::parse(f, root, config)
     });
-    let incidents = parse_all(root, &incident_paths, &mut loaded, |f| {
+    let incidents = parse_all(root, config, &incident_paths, &mut loaded, |f| {
         Incident::parse(f, config)
     });
-    let pages = parse_all(root, &page_paths, &mut loaded, |f| Page::parse(f, config));
+    let pages = parse_all(root, config, &page_paths, &mut loaded, |f| {
+        Page::parse(f, config)
+    });
 
     let mut site = Site {
         articles,
@@ -123,18 +137,19 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
 }
 
 /// What parsing one file gave: the file (when it could be read) and the item or errors.
-type Parsed<T> = (Option<SourceFile>, Result<T, Vec<Diagnostic>>);
+type Parsed<T> = (Option<SourceFile>, Checked<T>);
 
 /// Reads and parses files in parallel; keeps the good ones and collects every problem.
 fn parse_all<T: Send>(
     root: &Path,
+    config: &Config,
     paths: &[PathBuf],
     loaded: &mut Loaded,
-    parse: impl Fn(&SourceFile) -> Result<T, Vec<Diagnostic>> + Sync,
+    parse: impl Fn(&SourceFile) -> Checked<T> + Sync,
 ) -> Vec<T> {
     let results: Vec<_> = paths
         .par_iter()
-        .map(|rel| match source::read(root, rel) {
+        .map(|rel| match source::read(root, rel, config.max_file_size) {
             Ok(file) => {
                 let parsed = parse(&file);
                 (Some(file), parsed)
@@ -144,13 +159,17 @@ fn parse_all<T: Send>(
         .collect::<Vec<Parsed<T>>>();
     let mut items = Vec::with_capacity(results.len());
     for (file, result) in results {
-        let failed = result.is_err();
-        match result {
-            Ok(item) => items.push(item),
-            Err(mut diagnostics) => loaded.diagnostics.append(&mut diagnostics),
-        }
+        let diagnostics = match result {
+            Ok((item, warnings)) => {
+                items.push(item);
+                warnings
+            }
+            Err(errors) => errors,
+        };
         // Keep the text only where a diagnostic may quote it: saves memory on big sites.
-        if let Some(file) = file.filter(|_| failed) {
+        let quoted = !diagnostics.is_empty();
+        loaded.diagnostics.extend(diagnostics);
+        if let Some(file) = file.filter(|_| quoted) {
             loaded.sources.insert(file.path, file.text);
         }
     }

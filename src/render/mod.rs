@@ -6,6 +6,9 @@
 //! are converted to template values once and shared (tera values are reference-counted),
 //! so a list page costs the size of its summaries, not of the articles behind them.
 
+mod chart;
+mod data;
+pub mod map;
 pub mod views;
 mod xml;
 
@@ -15,8 +18,9 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use tera::{Context, Value};
 
+use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Site};
+use crate::content::{Article, Confidence, Kind, Site};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::InternalLink;
 use crate::slug;
@@ -68,7 +72,12 @@ pub fn site(
     theme: &Theme,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let mut jobs = Vec::new();
-    let mut files = Vec::new();
+    let mut files = data::files(&site.incidents, config);
+    let chron = Chronology {
+        figures: chronology::figures(&site.incidents, config),
+        places: chronology::places(&site.incidents),
+        outline: theme.map.as_ref(),
+    };
     for lang in &config.languages {
         let strings = &theme.strings[lang];
         let builder = ViewBuilder {
@@ -78,6 +87,7 @@ pub fn site(
         };
         let language = Language::new(site, &builder, lang);
         language.jobs(site, &builder, &mut jobs);
+        language.chronology_jobs(site, &builder, &chron, &mut jobs);
         files.push(xml::feed(site, config, &builder, lang));
     }
     let templates: BTreeMap<String, PathBuf> = theme
@@ -140,6 +150,13 @@ pub fn file_path(site_path: &str) -> String {
     } else {
         trimmed.to_owned()
     }
+}
+
+/// What the chronology pages of every language share.
+struct Chronology<'a> {
+    figures: Vec<YearFigures>,
+    places: Vec<PlaceGroup>,
+    outline: Option<&'a map::Outline>,
 }
 
 /// Shared views of one language, converted to template values once.
@@ -367,16 +384,6 @@ impl<'a> Language<'a> {
             jobs.push(job);
         }
 
-        // Chronology: every incident, by decade and year.
-        let mut chronology = self.job(
-            format!("{p}/chronology/"),
-            "chronology.html",
-            s.get("chronology_title").to_owned(),
-            "chronology",
-        );
-        chronology.values.push(("decades", self.decades(site)));
-        jobs.push(chronology);
-
         // Tags.
         self.tag_jobs(site, b, jobs);
 
@@ -410,37 +417,226 @@ impl<'a> Language<'a> {
         }
     }
 
-    /// Incidents grouped as decades → years → incidents, in time order.
-    fn decades(&self, site: &Site) -> Value {
-        let mut decades: BTreeMap<i32, BTreeMap<i32, Vec<Value>>> = BTreeMap::new();
-        for (i, incident) in site.incidents.iter().enumerate() {
-            let year = incident.year();
-            decades
-                .entry(year - year.rem_euclid(10))
-                .or_default()
-                .entry(year)
-                .or_default()
-                .push(self.incident_summaries[i].clone());
-        }
-        let list: Vec<Value> = decades
-            .into_iter()
-            .map(|(decade, years)| {
-                let years: Vec<Value> = years
-                    .into_iter()
-                    .map(|(year, incidents)| {
-                        let mut map = tera::Map::new();
-                        map.insert("year".into(), Value::from(year));
-                        map.insert("incidents".into(), Value::from(incidents));
-                        Value::from(map)
-                    })
-                    .collect();
+    /// `/chronology/` with its chart, map and data links, and one page per kind,
+    /// confidence level and place, each listing exactly the matching incidents.
+    fn chronology_jobs(
+        &self,
+        site: &Site,
+        b: &ViewBuilder<'_>,
+        chron: &Chronology<'_>,
+        jobs: &mut Vec<Job>,
+    ) {
+        let p = &b.prefix;
+        let s = b.strings;
+        let incidents = &site.incidents;
+        let mut filters: Vec<(Filter<'_>, String)> = Vec::new();
+        filters.extend(
+            Kind::ALL
+                .iter()
+                .map(|&k| (Filter::Kind(k), s.kind(k).to_owned())),
+        );
+        filters.extend(
+            Confidence::ALL
+                .iter()
+                .map(|&c| (Filter::Confidence(c), s.confidence(c).to_owned())),
+        );
+        filters.extend(
+            chron
+                .places
+                .iter()
+                .map(|g| (Filter::Place(g), g.name.clone())),
+        );
+        let selections: Vec<Vec<usize>> =
+            filters.iter().map(|(f, _)| f.select(incidents)).collect();
+
+        let menu = |current: Option<&Filter<'_>>| {
+            let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            for ((filter, label), selected) in filters.iter().zip(&selections) {
+                let group = match filter {
+                    Filter::Kind(_) => "kinds",
+                    Filter::Confidence(_) => "confidences",
+                    Filter::Place(_) => "places",
+                };
                 let mut map = tera::Map::new();
-                map.insert("decade".into(), Value::from(decade));
-                map.insert("years".into(), Value::from(years));
+                map.insert("label".into(), Value::from(label.as_str()));
+                map.insert("count".into(), Value::from(selected.len()));
+                let url = (!selected.is_empty()).then(|| b.link(&filter.site_path()));
+                map.insert("url".into(), url.map_or_else(Value::none, Value::from));
+                map.insert("current".into(), Value::from(current == Some(filter)));
+                groups.entry(group).or_default().push(Value::from(map));
+            }
+            let mut map = tera::Map::new();
+            for (group, items) in groups {
+                map.insert(group.into(), Value::from(items));
+            }
+            Value::from(map)
+        };
+
+        let title = s.get("chronology_title").to_owned();
+        let all: Vec<usize> = (0..incidents.len()).collect();
+        let mut main = self.job(
+            format!("{p}/chronology/"),
+            "chronology.html",
+            title.clone(),
+            "chronology",
+        );
+        main.values
+            .push(("decades", self.decades_value(incidents, &all, b, true)));
+        main.values.push(("count", Value::from(all.len())));
+        main.values.push(("filter", Value::none()));
+        main.values.push(("filters", menu(None)));
+        main.values
+            .push(("chart", self.chart_value(&chron.figures, s)));
+        main.values.push(("map", self.map_value(chron, b)));
+        main.values.push(("data", data_links(b)));
+        jobs.push(main);
+
+        for ((filter, label), selected) in filters.iter().zip(&selections) {
+            if selected.is_empty() {
+                continue;
+            }
+            let mut job = self.job(
+                format!("{p}{}", filter.site_path()),
+                "chronology.html",
+                format!("{title}: {label}"),
+                "chronology",
+            );
+            let mut current = tera::Map::new();
+            current.insert("label".into(), Value::from(label.as_str()));
+            current.insert("all_url".into(), Value::from(b.link("/chronology/")));
+            job.values
+                .push(("decades", self.decades_value(incidents, selected, b, false)));
+            job.values.push(("count", Value::from(selected.len())));
+            job.values.push(("filter", Value::from(current)));
+            job.values.push(("filters", menu(Some(filter))));
+            job.values.push(("chart", Value::none()));
+            job.values.push(("map", Value::none()));
+            job.values.push(("data", data_links(b)));
+            jobs.push(job);
+        }
+    }
+
+    /// Decades → years → incident summaries. With `gaps`, runs of years without an
+    /// incident appear as `{gap: true, from, to}` entries; without, they are left out.
+    fn decades_value(
+        &self,
+        incidents: &[crate::content::Incident],
+        selected: &[usize],
+        b: &ViewBuilder<'_>,
+        gaps: bool,
+    ) -> Value {
+        let timeline = chronology::timeline(incidents, selected, b.config);
+        let mut decades = Vec::new();
+        for decade in timeline {
+            let mut years: Vec<Value> = Vec::new();
+            let mut gap: Option<(i32, i32)> = None;
+            let flush = |gap: &mut Option<(i32, i32)>, years: &mut Vec<Value>| {
+                if let Some((from, to)) = gap.take() {
+                    let mut map = tera::Map::new();
+                    map.insert("gap".into(), Value::from(true));
+                    map.insert("from".into(), Value::from(from));
+                    map.insert("to".into(), Value::from(to));
+                    years.push(Value::from(map));
+                }
+            };
+            for year in &decade.years {
+                if year.incidents.is_empty() {
+                    if gaps {
+                        gap =
+                            Some(gap.map_or((year.year, year.year), |(from, _)| (from, year.year)));
+                    }
+                    continue;
+                }
+                flush(&mut gap, &mut years);
+                let mut map = tera::Map::new();
+                map.insert("gap".into(), Value::from(false));
+                map.insert("year".into(), Value::from(year.year));
+                let list: Vec<Value> = year
+                    .incidents
+                    .iter()
+                    .map(|&i| self.incident_summaries[i].clone())
+                    .collect();
+                map.insert("incidents".into(), Value::from(list));
+                years.push(Value::from(map));
+            }
+            flush(&mut gap, &mut years);
+            let undated: Vec<Value> = decade
+                .undated
+                .iter()
+                .map(|&i| self.incident_summaries[i].clone())
+                .collect();
+            if !gaps && undated.is_empty() && years.is_empty() {
+                continue;
+            }
+            let label = crate::content::PartialDate::decade(decade.decade)
+                .map_or_else(|| decade.decade.to_string(), |d| b.strings.date(&d));
+            let mut map = tera::Map::new();
+            map.insert("decade".into(), Value::from(decade.decade));
+            map.insert("label".into(), Value::from(label));
+            map.insert("undated".into(), Value::from(undated));
+            map.insert("years".into(), Value::from(years));
+            decades.push(Value::from(map));
+        }
+        Value::from(decades)
+    }
+
+    fn chart_value(&self, figures: &[YearFigures], s: &crate::i18n::Strings) -> Value {
+        let rows: Vec<Value> = figures
+            .iter()
+            .filter(|y| y.incidents > 0)
+            .map(|y| {
+                let mut map = tera::Map::new();
+                map.insert("year".into(), Value::from(y.year));
+                map.insert("incidents".into(), Value::from(y.incidents));
+                map.insert("with_figures".into(), Value::from(y.with_figures));
+                let people = (y.with_figures > 0).then(|| s.people(y.people_min, y.people_max));
+                map.insert(
+                    "people".into(),
+                    people.map_or_else(Value::none, Value::from),
+                );
                 Value::from(map)
             })
             .collect();
-        Value::from(list)
+        let mut map = tera::Map::new();
+        map.insert(
+            "svg".into(),
+            Value::safe_string(&chart::svg(figures, s, &format!("chart-{}", self.lang))),
+        );
+        map.insert("rows".into(), Value::from(rows));
+        Value::from(map)
+    }
+
+    fn map_value(&self, chron: &Chronology<'_>, b: &ViewBuilder<'_>) -> Value {
+        let Some(outline) = chron.outline else {
+            return Value::none();
+        };
+        let url_of = |g: &PlaceGroup| b.link(&Filter::Place(g).site_path());
+        let outside: Vec<Value> = chron
+            .places
+            .iter()
+            .filter(|g| {
+                !g.coordinates
+                    .is_some_and(|(lat, lon)| outline.contains(lat, lon))
+            })
+            .map(|g| {
+                let mut map = tera::Map::new();
+                map.insert("name".into(), Value::from(g.name.as_str()));
+                map.insert("url".into(), Value::from(url_of(g)));
+                map.insert("count".into(), Value::from(g.incidents.len()));
+                Value::from(map)
+            })
+            .collect();
+        let mut map = tera::Map::new();
+        let svg = map::svg(
+            outline,
+            &chron.places,
+            b.strings,
+            &format!("map-{}", self.lang),
+            url_of,
+        );
+        map.insert("svg".into(), Value::safe_string(&svg));
+        map.insert("outside".into(), Value::from(outside));
+        Value::from(map)
     }
 
     fn tag_jobs(&self, site: &Site, b: &ViewBuilder<'_>, jobs: &mut Vec<Job>) {
@@ -494,6 +690,25 @@ impl<'a> Language<'a> {
             jobs.push(job);
         }
     }
+}
+
+/// Links to the data exports, and the licence they are published under.
+fn data_links(b: &ViewBuilder<'_>) -> Value {
+    let mut map = tera::Map::new();
+    for (key, path) in [
+        ("json_url", "/data/incidents.json"),
+        ("csv_url", "/data/incidents.csv"),
+        ("geojson_url", "/data/incidents.geojson"),
+    ] {
+        map.insert(key.into(), Value::from(b.config.link(path)));
+    }
+    let licence = b
+        .config
+        .licence
+        .as_deref()
+        .map_or_else(Value::none, Value::from);
+    map.insert("licence".into(), licence);
+    Value::from(map)
 }
 
 fn render_job(

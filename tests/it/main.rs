@@ -3,5 +3,6 @@
 //! `advocate` binary on it and looks at what a user would see: files, HTML, messages.
 
 mod build;
+mod check;
 mod errors;
 mod support;
