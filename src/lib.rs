@@ -33,6 +33,8 @@ pub mod toml_de;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use config::Config;
 pub use diagnostics::{Diagnostic, Severity, Sources};
@@ -56,8 +58,8 @@ pub struct Options {
 /// The result of running the pipeline.
 #[derive(Debug, Default)]
 pub struct Generated {
-    /// Every output file, when the site has no errors.
-    pub files: Option<Vec<OutputFile>>,
+    /// Number of HTML pages rendered; 0 when the site has errors.
+    pub pages: usize,
     /// Errors and warnings, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// Texts the diagnostics point into.
@@ -69,17 +71,34 @@ impl Generated {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+}
 
-    /// Number of HTML pages rendered.
-    pub fn page_count(&self) -> usize {
-        self.files.as_ref().map_or(0, |files| {
-            files.iter().filter(|f| f.path.ends_with(".html")).count()
-        })
+/// Loads, validates and renders the site, writing nothing (`advocate check`).
+pub fn generate(options: &Options) -> io::Result<Generated> {
+    run(options, &Discard)
+}
+
+/// Runs the pipeline and, when the site has no errors, replaces `output` with the new
+/// site; otherwise `output` stays exactly as it was.
+pub fn build(options: &Options, output: &Path) -> io::Result<Generated> {
+    let staging = output::Staging::new(&options.root, output)?;
+    let generated = run(options, &staging)?;
+    if !generated.has_errors() {
+        staging.commit()?;
+    }
+    Ok(generated)
+}
+
+/// A sink that only counts pages: `check` renders everything and keeps nothing.
+struct Discard;
+
+impl render::Sink for Discard {
+    fn put(&self, _: OutputFile) -> io::Result<()> {
+        Ok(())
     }
 }
 
-/// Loads, validates and renders the site in memory, writing nothing.
-pub fn generate(options: &Options) -> io::Result<Generated> {
+fn run(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     if !config_path.is_file() {
@@ -108,7 +127,7 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
         Ok(config) => config,
         Err(diagnostics) => {
             generated.diagnostics = diagnostics;
-            return Ok(finish(generated, options.strict));
+            return Ok(finish(generated, options));
         }
     };
 
@@ -122,10 +141,10 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
     generated.sources.extend(loaded.sources);
     generated.sources.extend(loaded_theme.sources);
     let Some(theme) = loaded_theme.theme else {
-        return Ok(finish(generated, options.strict));
+        return Ok(finish(generated, options));
     };
     if generated.has_errors() {
-        return Ok(finish(generated, options.strict));
+        return Ok(finish(generated, options));
     }
 
     if options.external {
@@ -133,18 +152,18 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    match render::site(&loaded.site, &config, &theme) {
-        Ok(files) => {
-            let forbidden = privacy_violations(root, &config, &files);
-            if forbidden.is_empty() {
-                generated.files = Some(files);
-            } else {
-                generated.diagnostics.extend(forbidden);
-            }
-        }
-        Err(diagnostics) => generated.diagnostics.extend(diagnostics),
-    }
-    // Late diagnostics (links, templates) point into files whose text was not kept.
+    let gate = PrivacyGate::new(root, &config, sink);
+    let problems = render::site(&loaded.site, &config, &theme, &gate)?;
+    generated.pages = gate.pages.load(Ordering::Relaxed);
+    generated.diagnostics.extend(problems);
+    generated
+        .diagnostics
+        .extend(gate.violations.into_inner().unwrap_or_default());
+    Ok(finish(generated, options))
+}
+
+fn finish(mut generated: Generated, options: &Options) -> Generated {
+    // Checks across files, links and templates point into files whose text was not kept.
     let missing: Vec<PathBuf> = generated
         .diagnostics
         .iter()
@@ -152,31 +171,17 @@ pub fn generate(options: &Options) -> io::Result<Generated> {
         .map(|d| d.path.clone())
         .collect();
     for path in missing {
-        if let Ok(text) = fs::read_to_string(root.join(&path)) {
+        if let Ok(text) = fs::read_to_string(options.root.join(&path)) {
             generated.sources.insert(path, text);
         }
     }
-    Ok(finish(generated, options.strict))
-}
-
-/// Runs the pipeline and, when the site has no errors, writes it to `output`.
-/// Returns what was generated; `files` is `None` when nothing was written.
-pub fn build(options: &Options, output: &Path) -> io::Result<Generated> {
-    let generated = generate(options)?;
-    if let Some(files) = &generated.files {
-        output::write(&options.root, output, files)?;
-    }
-    Ok(generated)
-}
-
-fn finish(mut generated: Generated, strict: bool) -> Generated {
-    if strict {
+    if options.strict {
         for d in &mut generated.diagnostics {
             d.severity = Severity::Error;
         }
     }
     if generated.has_errors() {
-        generated.files = None;
+        generated.pages = 0;
     }
     diagnostics::sort(&mut generated.diagnostics);
     generated
@@ -191,42 +196,67 @@ fn display_root(root: &Path) -> String {
 }
 
 /// The last gate before writing: no string listed in `[privacy] forbidden` may appear in
-/// any generated file. Compared case-insensitively.
-fn privacy_violations(root: &Path, config: &Config, files: &[OutputFile]) -> Vec<Diagnostic> {
-    let forbidden: Vec<String> = config
-        .privacy
-        .forbidden
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.to_lowercase())
-        .collect();
-    if forbidden.is_empty() {
-        return Vec::new();
+/// any file of the output. Compared case-insensitively. Counts HTML pages on the way.
+struct PrivacyGate<'a> {
+    root: &'a Path,
+    forbidden: Vec<String>,
+    inner: &'a dyn render::Sink,
+    violations: Mutex<Vec<Diagnostic>>,
+    pages: AtomicUsize,
+}
+
+impl<'a> PrivacyGate<'a> {
+    fn new(root: &'a Path, config: &Config, inner: &'a dyn render::Sink) -> Self {
+        PrivacyGate {
+            root,
+            forbidden: config
+                .privacy
+                .forbidden
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.to_lowercase())
+                .collect(),
+            inner,
+            violations: Mutex::new(Vec::new()),
+            pages: AtomicUsize::new(0),
+        }
     }
-    let mut found = Vec::new();
-    for file in files {
+
+    fn scan(&self, file: &OutputFile) {
         let text = match &file.content {
             render::Content::Bytes(bytes) => String::from_utf8_lossy(bytes).to_lowercase(),
-            render::Content::Copy(path) => match fs::read(root.join(path)) {
+            render::Content::Copy(path) => match fs::read(self.root.join(path)) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).to_lowercase(),
-                Err(_) => continue,
+                Err(_) => return,
             },
         };
-        for (i, word) in forbidden.iter().enumerate() {
+        for (i, word) in self.forbidden.iter().enumerate() {
             if text.contains(word.as_str()) {
-                found.push(
-                    Diagnostic::error(
-                        config::CONFIG_FILE,
-                        format!(
-                            "forbidden string #{} of [privacy] appears in the output file {}",
-                            i + 1,
-                            file.path
-                        ),
-                    )
-                    .help("remove the name from the content that produces this page; nothing was published"),
-                );
+                let found = Diagnostic::error(
+                    config::CONFIG_FILE,
+                    format!(
+                        "forbidden string #{} of [privacy] appears in the output file {}",
+                        i + 1,
+                        file.path
+                    ),
+                )
+                .help("remove the name from the content that produces this page; nothing was published");
+                if let Ok(mut v) = self.violations.lock() {
+                    v.push(found);
+                }
             }
         }
     }
-    found
+}
+
+impl render::Sink for PrivacyGate<'_> {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        if file.path.ends_with(".html") {
+            self.pages.fetch_add(1, Ordering::Relaxed);
+        }
+        if !self.forbidden.is_empty() {
+            self.scan(&file);
+        }
+        self.inner.put(file)
+    }
 }

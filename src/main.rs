@@ -11,6 +11,11 @@ use clap::{Args, Parser, Subcommand};
 
 use advocate::{Generated, Options, diagnostics, scaffold};
 
+// Rendering allocates and frees many short strings from several threads at once; glibc's
+// allocator spent a fifth of a large build in its own bookkeeping (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "advocate",
@@ -164,7 +169,7 @@ fn report(generated: &Generated, verb: &str, started: Instant, color: bool) -> E
     let _ = writeln!(
         stderr,
         "{verb}: {} pages in {} ms",
-        generated.page_count(),
+        generated.pages,
         started.elapsed().as_millis()
     );
     ExitCode::SUCCESS

@@ -37,6 +37,8 @@ pub struct Rendered {
     pub html: String,
     /// Links to pages of this site, to be checked once every page is known.
     pub links: Vec<InternalLink>,
+    /// Number of words of text, for reading-time estimates.
+    pub words: usize,
 }
 
 /// Renders `text`, which starts at byte `offset` of the file at `path`.
@@ -49,6 +51,7 @@ pub fn render(
     let mut errors = Vec::new();
     let mut links = Vec::new();
     let mut has_raw_html = false;
+    let mut words = 0;
     let mut events: Vec<Event<'_>> = Vec::new();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
@@ -92,6 +95,10 @@ pub fn render(
                     id,
                 })
             }
+            Event::Text(ref text) => {
+                words += text.split_whitespace().count();
+                event
+            }
             Event::Html(_) | Event::InlineHtml(_) => {
                 has_raw_html = true;
                 event
@@ -109,7 +116,11 @@ pub fn render(
     if has_raw_html && !config.markdown.trust_raw_html {
         out = SANITIZER.clean(&out).to_string();
     }
-    Ok(Rendered { html: out, links })
+    Ok(Rendered {
+        html: out,
+        links,
+        words,
+    })
 }
 
 /// The dialect: the same options everywhere Markdown is read.

@@ -4,15 +4,12 @@
 //! every file is written, so a failed or interrupted build leaves the previous output
 //! exactly as it was and no half-written site is ever served.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rayon::prelude::*;
-
-use crate::render::{Content, OutputFile};
+use crate::render::{Content, OutputFile, Sink};
 
 /// Staging folders being written right now. A signal handler cannot unwind the stack to
 /// run destructors, so an interrupted build finds here what it must delete: this is the
@@ -31,49 +28,105 @@ pub fn abandon() {
     }
 }
 
-/// Writes `files` to `output`, replacing what was there only once all are written.
-pub fn write(root: &Path, output: &Path, files: &[OutputFile]) -> io::Result<()> {
-    guard(root, output)?;
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".to_owned());
-    remove_leftovers(&parent, &name);
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(&parent)?;
-    if let Ok(mut v) = STAGING.lock() {
-        v.push(staging.path().to_owned());
-    }
-    let written = write_all(root, staging.path(), files);
-    if let Ok(mut v) = STAGING.lock() {
-        v.retain(|p| p != staging.path());
-    }
-    written?;
+/// A fresh folder beside the output that rendered files are written into, and that
+/// replaces the output only on [`Staging::commit`]. Dropped without a commit, it deletes
+/// itself and the output stays as it was.
+pub struct Staging {
+    root: PathBuf,
+    output: PathBuf,
+    parent: PathBuf,
+    name: String,
+    /// Taken by `commit`; while present, dropping deletes it.
+    dir: Option<tempfile::TempDir>,
+}
 
-    if output.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(&format!(".{name}.old-"))
+impl Staging {
+    /// Prepares a staging folder for `output` of the site at `root`.
+    pub fn new(root: &Path, output: &Path) -> io::Result<Staging> {
+        guard(root, output)?;
+        let parent = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)?;
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".to_owned());
+        remove_leftovers(&parent, &name);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
             .tempdir_in(&parent)?;
-        // Move the live site aside, put the new one in place, then delete the old one.
-        let old_site = old.path().join(&name);
-        fs::rename(output, &old_site)?;
-        if let Err(e) = fs::rename(staging.path(), output) {
-            fs::rename(&old_site, output)?;
-            return Err(e);
+        if let Ok(mut v) = STAGING.lock() {
+            v.push(dir.path().to_owned());
         }
-        let _ = staging.keep();
-        drop(old);
-    } else {
-        fs::rename(staging.path(), output)?;
-        let _ = staging.keep();
+        Ok(Staging {
+            root: root.to_owned(),
+            output: output.to_owned(),
+            parent,
+            name,
+            dir: Some(dir),
+        })
     }
-    Ok(())
+
+    fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+    }
+
+    /// Puts the staged site in place of the output, then deletes the old one.
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some(dir) = self.dir.take() else {
+            return Ok(());
+        };
+        let (output, parent, name) = (&self.output, &self.parent, &self.name);
+        unregister(dir.path());
+        if output.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(&format!(".{name}.old-"))
+                .tempdir_in(parent)?;
+            // Move the live site aside, put the new one in place, then delete the old one.
+            let old_site = old.path().join(name);
+            fs::rename(output, &old_site)?;
+            if let Err(e) = fs::rename(dir.path(), output) {
+                fs::rename(&old_site, output)?;
+                return Err(e);
+            }
+            let _ = dir.keep();
+            drop(old);
+        } else {
+            fs::rename(dir.path(), output)?;
+            let _ = dir.keep();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            unregister(dir.path());
+        }
+    }
+}
+
+fn unregister(path: &Path) {
+    if let Ok(mut v) = STAGING.lock() {
+        v.retain(|p| p != path);
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        let target = self.path().join(&file.path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        match &file.content {
+            Content::Bytes(bytes) => fs::write(&target, bytes),
+            Content::Copy(source) => fs::copy(self.root.join(source), &target).map(|_| ()),
+        }
+        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", target.display())))
+    }
 }
 
 /// Deletes staging folders of earlier builds that were killed before they could clean up
@@ -113,27 +166,17 @@ fn guard(root: &Path, output: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn write_all(root: &Path, dir: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let folders: BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(Path::to_owned))
-        .collect();
-    for folder in folders {
-        fs::create_dir_all(dir.join(folder))?;
-    }
-    files.par_iter().try_for_each(|file| {
-        let target = dir.join(&file.path);
-        match &file.content {
-            Content::Bytes(bytes) => fs::write(&target, bytes),
-            Content::Copy(source) => fs::copy(root.join(source), &target).map(|_| ()),
-        }
-        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", target.display())))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn write(root: &Path, output: &Path, files: Vec<OutputFile>) -> io::Result<()> {
+        let staging = Staging::new(root, output)?;
+        for file in files {
+            staging.put(file)?;
+        }
+        staging.commit()
+    }
 
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile {
@@ -149,10 +192,10 @@ mod tests {
         write(
             dir.path(),
             &out,
-            &[file("index.html", "one"), file("old/index.html", "x")],
+            vec![file("index.html", "one"), file("old/index.html", "x")],
         )
         .unwrap();
-        write(dir.path(), &out, &[file("index.html", "two")]).unwrap();
+        write(dir.path(), &out, vec![file("index.html", "two")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
         assert!(!out.join("old").exists());
         let leftovers: Vec<_> = fs::read_dir(dir.path())
@@ -165,11 +208,11 @@ mod tests {
     #[test]
     fn refuses_to_replace_the_site_or_a_foreign_folder() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write(dir.path(), dir.path(), &[file("index.html", "x")]).is_err());
+        assert!(write(dir.path(), dir.path(), vec![file("index.html", "x")]).is_err());
         let foreign = dir.path().join("documents");
         fs::create_dir(&foreign).unwrap();
         fs::write(foreign.join("letter.txt"), "keep me").unwrap();
-        assert!(write(dir.path(), &foreign, &[file("index.html", "x")]).is_err());
+        assert!(write(dir.path(), &foreign, vec![file("index.html", "x")]).is_err());
         assert!(foreign.join("letter.txt").exists());
     }
 }

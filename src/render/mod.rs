@@ -13,6 +13,7 @@ pub mod views;
 mod xml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -65,12 +66,22 @@ const HOME_ITEMS: usize = 5;
 /// Number of articles in the feed.
 pub const FEED_ITEMS: usize = 20;
 
-/// Renders the whole site. Returns every output file, or every problem found.
+/// Where rendered files go: a staging folder for `build`, nowhere for `check`. Called
+/// from many threads at once, in no particular order.
+pub trait Sink: Sync {
+    /// Takes one finished file.
+    fn put(&self, file: OutputFile) -> io::Result<()>;
+}
+
+/// Renders the whole site into `sink`, each page as soon as it is ready, so the finished
+/// site is never held in memory. Returns the problems found (nothing should be published
+/// when there are errors), or the failure of the sink.
 pub fn site(
     site: &Site,
     config: &Config,
     theme: &Theme,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    sink: &dyn Sink,
+) -> io::Result<Vec<Diagnostic>> {
     let mut jobs = Vec::new();
     let mut files = data::files(&site.incidents, config);
     let chron = Chronology {
@@ -90,47 +101,47 @@ pub fn site(
         language.chronology_jobs(site, &builder, &chron, &mut jobs);
         files.push(xml::feed(site, config, &builder, lang));
     }
+    let pages = jobs.iter().filter(|j| j.template != "404.html");
+    files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
+    files.push(xml::robots(config));
+    // Generated files win over assets of the same name.
+    let generated: BTreeSet<String> = files
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(jobs.iter().map(|j| file_path(&j.site_path)))
+        .collect();
+    for (out, source) in &theme.assets {
+        if !generated.contains(out) {
+            files.push(OutputFile {
+                path: out.clone(),
+                content: Content::Copy(source.clone()),
+            });
+        }
+    }
+
+    // Every page that will exist is known before anything is rendered: check the links.
+    let mut existing = generated;
+    existing.extend(theme.assets.keys().cloned());
+    let links = check_links(site, &existing);
+    if !links.is_empty() {
+        return Ok(links);
+    }
+
     let templates: BTreeMap<String, PathBuf> = theme
         .template_paths
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-
-    let rendered: Vec<Result<OutputFile, Diagnostic>> = jobs
+    files.into_par_iter().try_for_each(|file| sink.put(file))?;
+    let errors: Vec<Diagnostic> = jobs
         .par_iter()
-        .map(|job| render_job(job, config, theme, &templates))
-        .collect();
-    let mut errors = Vec::new();
-    for result in rendered {
-        match result {
-            Ok(file) => files.push(file),
-            Err(d) => errors.push(d),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-
-    let pages: Vec<&Job> = jobs.iter().filter(|j| j.template != "404.html").collect();
-    files.push(xml::sitemap(
-        config,
-        pages.iter().map(|j| j.site_path.as_str()),
-    ));
-    files.push(xml::robots(config));
-    for (out, source) in &theme.assets {
-        files.push(OutputFile {
-            path: out.clone(),
-            content: Content::Copy(source.clone()),
-        });
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|later, earlier| later.path == earlier.path);
-
-    let links = check_links(site, &files);
-    if !links.is_empty() {
-        return Err(links);
-    }
-    Ok(files)
+        .map(|job| match render_job(job, config, theme, &templates) {
+            Ok(file) => sink.put(file).map(|()| None),
+            Err(d) => Ok(Some(d)),
+        })
+        .filter_map(Result::transpose)
+        .collect::<io::Result<_>>()?;
+    Ok(errors)
 }
 
 /// "" for the default language, "/ko" for the others.
@@ -738,8 +749,7 @@ fn render_job(
 }
 
 /// Every internal link in Markdown must lead to a file of the output.
-fn check_links(site: &Site, files: &[OutputFile]) -> Vec<Diagnostic> {
-    let existing: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
     let bodies = site
         .articles
         .iter()

@@ -347,7 +347,7 @@ impl ViewBuilder<'_> {
 
     /// An article on its own page; `incidents` are the summaries of those it names.
     pub fn article(&self, article: &Article, incidents: Vec<IncidentSummary>) -> ArticleView {
-        let words = article.body.html.split_whitespace().count();
+        let words = article.body.words;
         ArticleView {
             title: article.title.clone(),
             url: self.article_url(article),

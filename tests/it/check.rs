@@ -12,6 +12,12 @@ use crate::support::TestSite;
 #[test]
 fn warnings_fail_only_in_strict_mode() {
     let site = TestSite::new("basic");
+    let clean = site.run(&["check", "--strict"]);
+    assert!(
+        clean.ok(),
+        "the fixture itself has warnings: {}",
+        clean.stderr()
+    );
     site.write(
         "content/articles/no-summary.md",
         "+++\ntitle = \"No summary\"\ndate = 2024-01-03\n+++\nText.\n",
@@ -43,6 +49,16 @@ fn warnings_fail_only_in_strict_mode() {
 #[test]
 fn corroborated_with_one_source_is_a_warning() {
     let site = TestSite::new("basic");
+    let path = site.root().join("content/incidents/1990s-famine.toml");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("single-source", "corroborated");
+    fs::write(&path, text).unwrap();
+    let path = site.root().join("content/incidents/1990s-famine.toml");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("single-source", "corroborated");
+    fs::write(&path, text).unwrap();
     let run = site.run(&["check"]);
     assert!(run.ok(), "{}", run.stderr());
     let err = run.stderr();

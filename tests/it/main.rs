@@ -4,5 +4,6 @@
 
 mod build;
 mod check;
+mod chronology;
 mod errors;
 mod support;
