@@ -28,6 +28,12 @@ pub const REQUIRED: &[&str] = &[
     "tags_title",
     "tag_title",
     "not_found_title",
+    "chart.title",
+    "chart.people_axis",
+    "chart.incidents_axis",
+    "map.title",
+    "map.place_incidents",
+    "map.place_incidents_one",
 ];
 
 /// One language's interface strings.

@@ -17,6 +17,12 @@ use crate::i18n::Strings;
 
 const WIDTH: f64 = 720.0;
 const PAD: f64 = 8.0;
+/// Approximate width of one character of a place name at the map's label size.
+const LABEL_CHAR_WIDTH: f64 = 6.2;
+
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
 
 /// Country outlines in longitude and latitude.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,24 +162,41 @@ pub fn svg(
             .cmp(&a.0.incidents.len())
             .then_with(|| a.0.name.cmp(&b.0.name))
     });
+    // Names are written only where they do not run into a name already written; the
+    // busiest places are named first, the rest keep their circle and its tooltip.
+    let mut taken: Vec<[f64; 4]> = Vec::new();
     for (place, lat, lon) in shown {
         let (x, y) = outline.project(lat, lon);
         let count = place.incidents.len();
         let r = 3.5 + 2.5 * (count as f64).sqrt();
+        let pattern = if count == 1 {
+            "map.place_incidents_one"
+        } else {
+            "map.place_incidents"
+        };
         let label = strings
-            .get("map.place_incidents")
+            .get(pattern)
             .replace("{place}", &place.name)
             .replace("{n}", &count.to_string());
+        let (lx, ly) = (x + r + 2.0, y + 4.0);
+        let width = LABEL_CHAR_WIDTH * place.name.chars().count() as f64;
+        let the_box = [lx, ly - 10.0, lx + width, ly + 3.0];
+        let free = !taken.iter().any(|b| overlaps(b, &the_box));
         let _ = write!(
             out,
-            "<a href=\"{}\"><circle class=\"map-place\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\"><title>{}</title></circle>\
-             <text class=\"map-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text></a>",
+            "<a href=\"{}\"><circle class=\"map-place\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\"><title>{}</title></circle>",
             esc(&url_of(place)),
             esc(&label),
-            x + r + 2.0,
-            y + 4.0,
-            esc(&place.name)
         );
+        if free {
+            taken.push(the_box);
+            let _ = write!(
+                out,
+                "<text class=\"map-label\" x=\"{lx:.1}\" y=\"{ly:.1}\">{}</text>",
+                esc(&place.name)
+            );
+        }
+        out.push_str("</a>");
     }
     out.push_str("</svg>");
     out

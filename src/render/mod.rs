@@ -233,7 +233,19 @@ impl<'a> Language<'a> {
         let incident_summaries = site
             .incidents
             .par_iter()
-            .map(|i| Value::from_serializable(&builder.incident_summary(i)))
+            .map(|incident| {
+                let mut view = builder.incident_summary(incident);
+                let about = articles_by_incident.get(incident.id.as_str());
+                view.articles = about
+                    .into_iter()
+                    .flatten()
+                    .map(|&k| LinkView {
+                        title: articles[k].title.clone(),
+                        url: builder.article_url(articles[k]),
+                    })
+                    .collect();
+                Value::from_serializable(&view)
+            })
             .collect();
         Language {
             lang,
@@ -468,7 +480,13 @@ impl<'a> Language<'a> {
                     Filter::Confidence(_) => "confidences",
                     Filter::Place(_) => "places",
                 };
+                let value = match filter {
+                    Filter::Kind(k) => k.as_str(),
+                    Filter::Confidence(c) => c.as_str(),
+                    Filter::Place(g) => g.slug.as_str(),
+                };
                 let mut map = tera::Map::new();
+                map.insert("value".into(), Value::from(value));
                 map.insert("label".into(), Value::from(label.as_str()));
                 map.insert("count".into(), Value::from(selected.len()));
                 let url = (!selected.is_empty()).then(|| b.link(&filter.site_path()));
@@ -737,6 +755,7 @@ fn render_job(
     context.insert("description", &job.description);
     context.insert("section", job.section);
     context.insert("page_path", &job.site_path);
+    context.insert("page_url", &config.link(&job.site_path));
     context.insert("canonical_url", &config.absolute_url(&job.site_path));
     let html = theme
         .tera

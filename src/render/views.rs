@@ -214,12 +214,18 @@ pub struct IncidentSummary {
     pub people_max: Option<u64>,
     /// Names of the places, "Tumen, Hunchun".
     pub places: Vec<String>,
+    /// The places as URL segments (`tumen`), as used by the chronology's place filters.
+    pub place_slugs: Vec<String>,
     /// Summary as HTML (print with `| safe`).
     pub summary: String,
     /// Year the incident is filed under.
     pub year: i32,
     /// Number of sources.
     pub source_count: usize,
+    /// Every source with its own figure, in the order recorded.
+    pub sources: Vec<SourceView>,
+    /// Articles of this language that report on it.
+    pub articles: Vec<LinkView>,
 }
 
 /// A whole incident, on its own page, under `incident`.
@@ -230,8 +236,6 @@ pub struct IncidentView {
     pub summary: IncidentSummary,
     /// Places with region, country and coordinates.
     pub places_detail: Vec<crate::content::Place>,
-    /// Every source with its own figure, in the order recorded.
-    pub sources: Vec<SourceView>,
     /// Tags.
     pub tags: Vec<TagView>,
     /// Published corrections, oldest first.
@@ -393,9 +397,20 @@ impl ViewBuilder<'_> {
             people_min: incident.people_min,
             people_max: incident.people_max,
             places: incident.places.iter().map(|p| p.name.clone()).collect(),
+            place_slugs: incident
+                .places
+                .iter()
+                .map(|p| slug::slugify(&p.name))
+                .collect(),
             summary: incident.summary.html.clone(),
             year: incident.year(),
             source_count: incident.sources.len(),
+            sources: incident
+                .sources
+                .iter()
+                .map(|src| self.source(src))
+                .collect(),
+            articles: Vec::new(),
         }
     }
 
@@ -404,11 +419,6 @@ impl ViewBuilder<'_> {
         IncidentView {
             summary: self.incident_summary(incident),
             places_detail: incident.places.clone(),
-            sources: incident
-                .sources
-                .iter()
-                .map(|src| self.source(src))
-                .collect(),
             tags: self.tags(&incident.tags),
             corrections: CorrectionView::all(&incident.corrections, self.strings),
         }

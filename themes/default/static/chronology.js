@@ -29,7 +29,7 @@
       if (ok) shown += 1;
     });
     // A year or decade with nothing left to show disappears while filtering; gaps too.
-    document.querySelectorAll(".chronology .year, .chronology .decade, .chronology .gap").forEach(function (group) {
+    document.querySelectorAll(".chronology .year, .chronology .undated, .chronology .decade, .chronology .gap").forEach(function (group) {
       group.hidden = filtering && (group.classList.contains("gap") || !group.querySelector("[data-kind]:not([hidden])"));
     });
     if (status) status.textContent = template.replace("{n}", String(shown));

