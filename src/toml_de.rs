@@ -54,13 +54,23 @@ fn reword(message: &str) -> (String, Option<String>) {
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         if let Some((found, expected)) = rest.split_once(", expected ") {
+            let expected = describe(expected);
             return (
-                format!("expected {}, found {found}", describe(expected)),
-                None,
+                format!("expected {expected}, found {found}"),
+                Some(format!("write {expected} here")),
             );
         }
     }
-    (message.to_owned(), None)
+    if message.starts_with("duplicate key") {
+        return (
+            message.to_owned(),
+            Some("each key may appear only once in a table; remove one of them".to_owned()),
+        );
+    }
+    (
+        message.to_owned(),
+        Some("check this line for a missing quote, bracket or `=`; text must be in double quotes, as title = \"...\"".to_owned()),
+    )
 }
 
 /// Splits "`name`, expected one of `a`, `b`" into the name and the list.

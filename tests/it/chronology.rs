@@ -232,3 +232,70 @@ fn exports_parse_and_agree_with_the_pages() {
         assert!(links.contains(&export.to_owned()), "{links:?}");
     }
 }
+
+/// Every kind and every precision is shown with its own label and date form, in order.
+#[test]
+fn every_kind_and_precision_is_labelled() {
+    let site = TestSite::new("basic");
+    let extra = [
+        ("1998-protocol", "1998", "policy", "Policy"),
+        (
+            "2012-02-08-returned",
+            "2012-02-08",
+            "repatriation",
+            "Repatriation",
+        ),
+        (
+            "2014-02-inquiry",
+            "2014-02",
+            "response",
+            "International response",
+        ),
+        ("2024-04-11-visit", "2024-04-11", "diplomacy", "Diplomacy"),
+    ];
+    for (id, date, kind, _) in extra {
+        site.write(
+            &format!("content/incidents/{id}.toml"),
+            &format!("title = \"{id}\"\ndate = \"{date}\"\nkind = \"{kind}\"\nconfidence = \"single-source\"\nsummary = \"S\"\n[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/{id}\"\n"),
+        );
+    }
+    site.build(&[]);
+    let page = site.page("chronology/index.html");
+    let ids = page.attrs(".chronology [data-kind]", "id");
+    assert_eq!(
+        ids,
+        [
+            "incident-1990s-famine",
+            "incident-1998-protocol",
+            "incident-2012-02-08-returned",
+            "incident-2014-02-inquiry",
+            "incident-2023-10-tumen",
+            "incident-2024-04-11-visit",
+            "incident-2024-04-26-tumen",
+        ]
+    );
+    for (id, _, kind, label) in extra {
+        let entry = page.texts(&format!("#incident-{id}")).join(" ");
+        assert!(entry.contains(label), "{id} lacks {label}: {entry}");
+        assert_eq!(page.attrs(&format!("#incident-{id}"), "data-kind"), [kind]);
+    }
+    for (id, date_text) in [
+        ("1998-protocol", "1998"),
+        ("2012-02-08-returned", "8 February 2012"),
+        ("2014-02-inquiry", "February 2014"),
+    ] {
+        let entry = page.texts(&format!("#incident-{id}")).join(" ");
+        assert!(entry.contains(date_text), "{id}: {entry}");
+    }
+    for (kind, _) in [
+        ("policy", 0),
+        ("repatriation", 0),
+        ("response", 0),
+        ("diplomacy", 0),
+    ] {
+        assert!(
+            site.exists(&format!("chronology/kind/{kind}/index.html")),
+            "{kind}"
+        );
+    }
+}

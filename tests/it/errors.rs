@@ -70,18 +70,21 @@ fn broken_internal_links_are_errors() {
     assert!(err.contains("did you mean /chronology/"), "{err}");
 }
 
-/// A build that fails leaves the site from the last good build exactly as it was.
+/// A build that fails leaves the site from the last good build byte for byte as it was,
+/// and no temporary folder behind.
 #[test]
 fn a_failed_build_leaves_the_previous_site_untouched() {
     let site = TestSite::new("basic");
     site.build(&[]);
-    let before = site.read("articles/origins/index.html");
-    let files_before = site.output_files();
+    let before = site.snapshot();
+    assert!(before.len() > 20);
     site.write("content/articles/broken.md", "+++\ntitle = \"Broken\"\n");
     let run = site.run(&["build"]);
     assert_eq!(run.code(), Some(1));
-    assert_eq!(site.read("articles/origins/index.html"), before);
-    assert_eq!(site.output_files(), files_before);
+    assert!(
+        site.snapshot() == before,
+        "the published site changed after a failed build"
+    );
     let leftovers: Vec<_> = fs::read_dir(site.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -135,4 +138,243 @@ fn forbidden_strings_fail_the_build() {
         run.stderr()
     );
     assert!(!site.root().join("public").exists());
+}
+
+/// One case per class of mistake: the file to write, its text, what the message must
+/// say, and the line it must point at.
+struct Case {
+    file: &'static str,
+    text: &'static str,
+    message: &'static str,
+    line: Option<usize>,
+}
+
+const INCIDENT_HEAD: &str = "title = \"T\"\ndate = \"2024-04-26\"\nkind = \"arrest\"\nconfidence = \"single-source\"\nsummary = \"S\"\n";
+
+fn incident(body: &str) -> String {
+    format!(
+        "{INCIDENT_HEAD}{body}\n[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/a\"\n"
+    )
+}
+
+/// Every class of mistake comes back with its own message, the file, the line and a
+/// hint, and fails the command with status 1.
+#[test]
+fn each_error_class_names_file_line_and_hint() {
+    let incident_cases: Vec<(String, &str, Option<usize>)> = vec![
+        (
+            incident("people_min = 300\npeople_max = 200"),
+            "`people_min` (300) is larger than `people_max` (200)",
+            Some(6),
+        ),
+        (
+            incident("people_min = -5\npeople_max = 20"),
+            "`people_min` cannot be negative",
+            Some(6),
+        ),
+        (
+            incident("places = [ { name = \"X\", lat = 95.0, lon = 129.8 } ]"),
+            "`lat` 95 is out of range",
+            Some(6),
+        ),
+        (
+            incident("end_date = \"2024-04-01\""),
+            "`end_date` 2024-04-01 is before `date` 2024-04-26",
+            Some(6),
+        ),
+        (
+            INCIDENT_HEAD.replace("2024-04-26", "1985-04-26")
+                + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/a\"\n",
+            "outside the chronology",
+            Some(2),
+        ),
+        (
+            INCIDENT_HEAD.replace("2024-04-26", "2099-01-01")
+                + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/a\"\n",
+            "is in the future",
+            Some(2),
+        ),
+        (
+            INCIDENT_HEAD.replace("arrest", "deportation")
+                + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/a\"\n",
+            "`deportation` is not an allowed value here",
+            Some(3),
+        ),
+        (
+            INCIDENT_HEAD.replace("single-source", "certain")
+                + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"https://p.example/a\"\n",
+            "`certain` is not an allowed value here",
+            Some(4),
+        ),
+        (
+            INCIDENT_HEAD.to_owned()
+                + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\nurl = \"javascript:alert(1)\"\n",
+            "`url` must be a web address",
+            Some(9),
+        ),
+        (
+            INCIDENT_HEAD.to_owned() + "[[sources]]\npublisher = \"P\"\ntitle = \"T\"\n",
+            "the required key `url` is missing",
+            Some(6),
+        ),
+        (
+            INCIDENT_HEAD.to_owned(),
+            "this incident has no source",
+            None,
+        ),
+        (
+            incident("peple_min = 3"),
+            "unknown key `peple_min`",
+            Some(6),
+        ),
+        (
+            incident("tags = \"jilin\""),
+            "expected a list in square brackets",
+            Some(6),
+        ),
+        (incident("title = \"again\""), "duplicate key", Some(6)),
+    ];
+    let mut cases: Vec<(String, String, &str, Option<usize>)> = incident_cases
+        .into_iter()
+        .map(|(text, message, line)| {
+            (
+                "content/incidents/2024-04-26-case.toml".to_owned(),
+                text,
+                message,
+                line,
+            )
+        })
+        .collect();
+    let articles = [
+        Case {
+            file: "content/articles/a.md",
+            text: "title = \"No fence\"\n",
+            message: "this file has no front matter",
+            line: Some(1),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"Open\"\ndate = 2024-01-01\n",
+            message: "the front matter is never closed",
+            line: Some(1),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"Bad date\"\ndate = \"2024-02-30\"\n+++\n",
+            message: "has no day 30",
+            line: Some(3),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ndate = 2024-01-01\n+++\n",
+            message: "the required key `title` is missing",
+            line: Some(2),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"X\"\ndate = 2024-01-01\nslug = \"Bad Slug\"\n+++\n",
+            message: "the slug `Bad Slug`",
+            line: Some(4),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"X\"\ndate = 2024-01-01\nimage = \"../secret.jpg\"\nimage_alt = \"x\"\n+++\n",
+            message: "leaves the site folder",
+            line: Some(4),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"X\"\ndate = 2024-01-01\nincidents = [\"2024-04-26-tumenn\"]\n+++\n",
+            message: "there is no incident `2024-04-26-tumenn`",
+            line: Some(4),
+        },
+        Case {
+            file: "content/articles/a.md",
+            text: "+++\ntitle = \"X\"\ndate = 2024-01-01\n+++\nSee [here](/incidents/nowhere/).\n",
+            message: "the link to /incidents/nowhere/ leads to no page",
+            line: Some(5),
+        },
+        Case {
+            file: "content/articles/origins-copy.md",
+            text: "+++\ntitle = \"X\"\ndate = 2024-01-01\nslug = \"origins\"\n+++\n",
+            message: "the address /articles/origins/ is also used by",
+            line: None,
+        },
+        Case {
+            file: "content/pages/tags.md",
+            text: "+++\ntitle = \"Tags\"\n+++\n",
+            message: "the page slug `tags` is used by the site itself",
+            line: None,
+        },
+        Case {
+            file: "site.toml",
+            text: "title = \"T\"\nbase_url = \"https://ngo.example/\"\ntheme = \"defualt\"\n",
+            message: "there is no theme `defualt`",
+            line: None,
+        },
+        Case {
+            file: "site.toml",
+            text: "title = \"T\"\nbase_url = \"ngo.example\"\n",
+            message: "`base_url` must start with https:// or http://",
+            line: Some(2),
+        },
+    ];
+    for case in articles {
+        cases.push((
+            case.file.to_owned(),
+            case.text.to_owned(),
+            case.message,
+            case.line,
+        ));
+    }
+    for (file, text, message, line) in cases {
+        let site = TestSite::new("basic");
+        site.write(&file, &text);
+        let run = site.run(&["check"]);
+        let err = run.stderr();
+        assert_eq!(
+            run.code(),
+            Some(1),
+            "{file} with {text:?} should fail:\n{err}"
+        );
+        assert!(
+            err.contains(message),
+            "{file}: expected {message:?} in:\n{err}"
+        );
+        let location = match line {
+            Some(line) => format!("--> {file}:{line}:"),
+            None => format!("--> {file}"),
+        };
+        assert!(
+            err.contains(&location),
+            "{file}: expected {location:?} in:\n{err}"
+        );
+        assert!(err.contains("help:"), "{file}: no hint in:\n{err}");
+    }
+}
+
+/// Three broken files give three errors, all reported in one run.
+#[test]
+fn three_errors_in_three_files_are_all_reported() {
+    let site = TestSite::new("basic");
+    site.write("content/articles/one.md", "+++\ntitle = \"One\"\n+++\n");
+    site.write("content/pages/two.md", "no front matter\n");
+    site.write("content/incidents/2024-01-three.toml", "title = \n");
+    let run = site.run(&["build"]);
+    assert_eq!(run.code(), Some(1));
+    let err = run.stderr();
+    for file in [
+        "content/articles/one.md",
+        "content/incidents/2024-01-three.toml",
+        "content/pages/two.md",
+    ] {
+        assert!(
+            err.contains(&format!("--> {file}")),
+            "{file} missing from:\n{err}"
+        );
+    }
+    assert!(
+        err.contains("error: 3 errors in 3 files; nothing was written"),
+        "{err}"
+    );
 }

@@ -6,4 +6,5 @@ mod build;
 mod check;
 mod chronology;
 mod errors;
+mod robustness;
 mod support;

@@ -73,6 +73,18 @@ impl TestSite {
         Page(Html::parse_document(&self.read(rel)))
     }
 
+    /// Every file under `public/` with its bytes, sorted by path.
+    pub(crate) fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let base = self.root().join("public");
+        self.output_files()
+            .into_iter()
+            .map(|f| {
+                let bytes = fs::read(base.join(&f)).unwrap();
+                (f, bytes)
+            })
+            .collect()
+    }
+
     /// Every file under `public/`, relative, sorted.
     pub(crate) fn output_files(&self) -> Vec<String> {
         let base = self.root().join("public");
