@@ -245,53 +245,130 @@ fn tags(rng: &mut Rng) -> Vec<String> {
     tags
 }
 
-fn advocate_site(dir: &Path, articles: usize, incident_count: usize) {
+/// One synthetic incident, written out by both flavors.
+struct SynthIncident {
+    id: String,
+    date: String,
+    place: (&'static str, &'static str, f64, f64),
+    kind: &'static str,
+    confidence: &'static str,
+    people: (usize, usize),
+    summary: String,
+    tag: String,
+    /// (publisher, headline, url)
+    sources: [(String, String, String); 2],
+}
+
+/// One synthetic article, written out by both flavors.
+struct SynthArticle {
+    title: String,
+    date: String,
+    summary: String,
+    tags: Vec<String>,
+    incidents: Vec<String>,
+    body: String,
+}
+
+/// The whole corpus, drawn once so that both flavors publish exactly the same content.
+fn corpus(articles: usize, incident_count: usize) -> (Vec<SynthIncident>, Vec<SynthArticle>) {
     let mut rng = Rng(42);
-    let incidents = incidents(&mut rng, incident_count);
+    let dated = incidents(&mut rng, incident_count);
+    let synth_incidents = dated
+        .iter()
+        .enumerate()
+        .map(|(i, incident)| {
+            let place = PLACES[rng.below(PLACES.len())];
+            let min = 1 + rng.below(100);
+            SynthIncident {
+                id: incident.id.clone(),
+                date: incident.date.clone(),
+                place,
+                kind: rng.pick(KINDS),
+                confidence: rng.pick(CONFIDENCE),
+                people: (min, min + rng.below(100)),
+                summary: paragraph(&mut rng),
+                tag: format!("topic-{}", rng.below(150)),
+                sources: [
+                    (
+                        format!("Agency {}", rng.below(20)),
+                        sentence(&mut rng, 6),
+                        format!("https://example.org/news/{i}"),
+                    ),
+                    (
+                        format!("Agency {}", rng.below(20)),
+                        sentence(&mut rng, 6),
+                        format!("https://example.net/story/{i}"),
+                    ),
+                ],
+            }
+        })
+        .collect();
+    let synth_articles = (0..articles)
+        .map(|i| {
+            let refs: Vec<usize> = (0..2)
+                .map(|_| rng.below(dated.len().max(1)))
+                .filter(|_| !dated.is_empty())
+                .collect();
+            let tags = tags(&mut rng);
+            let date = article_date(&mut rng);
+            let title = format!("{} {i}", sentence(&mut rng, 5).trim_end_matches('.'));
+            let summary = sentence(&mut rng, 18);
+            let body = article_body(&mut rng, &dated, &refs);
+            SynthArticle {
+                title,
+                date,
+                summary,
+                tags,
+                incidents: refs.iter().map(|&r| dated[r].id.clone()).collect(),
+                body,
+            }
+        })
+        .collect();
+    (synth_incidents, synth_articles)
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn advocate_site(dir: &Path, incidents: &[SynthIncident], articles: &[SynthArticle]) {
     write(
         &dir.join("site.toml"),
         "title = \"Synthetic Monitor\"\ndescription = \"A synthetic site for benchmarks.\"\nbase_url = \"https://bench.example/\"\narticles_per_page = 20\n",
     );
-    for (i, incident) in incidents.iter().enumerate() {
-        let (name, region, lat, lon) = PLACES[rng.below(PLACES.len())];
-        let min = 1 + rng.below(100);
-        let text = format!(
-            "title = \"Incident {i} near {name}\"\ndate = \"{}\"\nkind = \"{}\"\nconfidence = \"{}\"\npeople_min = {min}\npeople_max = {}\nplaces = [ {{ name = \"{name}\", region = \"{region}\", country = \"China\", lat = {lat}, lon = {lon} }} ]\nsummary = \"\"\"\n{}\n\"\"\"\ntags = [\"topic-{}\"]\n\n[[sources]]\npublisher = \"Agency {}\"\ntitle = \"{}\"\nurl = \"https://example.org/news/{i}\"\npeople = {min}\n\n[[sources]]\npublisher = \"Agency {}\"\ntitle = \"{}\"\nurl = \"https://example.net/story/{i}\"\n",
-            incident.date,
-            rng.pick(KINDS),
-            rng.pick(CONFIDENCE),
-            min + rng.below(100),
-            paragraph(&mut rng),
-            rng.below(150),
-            rng.below(20),
-            sentence(&mut rng, 6),
-            rng.below(20),
-            sentence(&mut rng, 6),
+    for (i, inc) in incidents.iter().enumerate() {
+        let (name, region, lat, lon) = inc.place;
+        let mut text = format!(
+            "title = \"Incident {i} near {name}\"\ndate = \"{}\"\nkind = \"{}\"\nconfidence = \"{}\"\npeople_min = {}\npeople_max = {}\nplaces = [ {{ name = \"{name}\", region = \"{region}\", country = \"China\", lat = {lat}, lon = {lon} }} ]\nsummary = \"\"\"\n{}\n\"\"\"\ntags = [\"{}\"]\n",
+            inc.date, inc.kind, inc.confidence, inc.people.0, inc.people.1, inc.summary, inc.tag
         );
+        for (k, (publisher, title, url)) in inc.sources.iter().enumerate() {
+            let _ = write!(
+                text,
+                "\n[[sources]]\npublisher = \"{publisher}\"\ntitle = \"{title}\"\nurl = \"{url}\"\n"
+            );
+            if k == 0 {
+                let _ = writeln!(text, "people = {}", inc.people.0);
+            }
+        }
         write(
-            &dir.join(format!("content/incidents/{}.toml", incident.id)),
+            &dir.join(format!("content/incidents/{}.toml", inc.id)),
             &text,
         );
     }
-    for i in 0..articles {
-        let refs: Vec<usize> = (0..2)
-            .map(|_| rng.below(incidents.len().max(1)))
-            .filter(|_| !incidents.is_empty())
-            .collect();
-        let tags = tags(&mut rng);
-        let date = article_date(&mut rng);
-        let title = sentence(&mut rng, 5).trim_end_matches('.').to_owned();
-        let summary = sentence(&mut rng, 18);
-        let body = article_body(&mut rng, &incidents, &refs);
-        let ids: Vec<String> = refs
-            .iter()
-            .map(|&r| format!("\"{}\"", incidents[r].id))
-            .collect();
-        let quoted: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+    for (i, article) in articles.iter().enumerate() {
         let text = format!(
-            "+++\ntitle = \"{title} {i}\"\ndate = {date}\nsummary = \"{summary}\"\nauthors = [\"Research team\"]\ntags = [{}]\nincidents = [{}]\n+++\n{body}",
-            quoted.join(", "),
-            ids.join(", ")
+            "+++\ntitle = \"{}\"\ndate = {}\nsummary = \"{}\"\nauthors = [\"Research team\"]\ntags = [{}]\nincidents = [{}]\n+++\n{}",
+            article.title,
+            article.date,
+            article.summary,
+            quoted(&article.tags),
+            quoted(&article.incidents),
+            article.body
         );
         write(&dir.join(format!("content/articles/article-{i}.md")), &text);
     }
@@ -306,55 +383,44 @@ fn advocate_site(dir: &Path, articles: usize, incident_count: usize) {
 /// An equivalent Hugo site: the same articles and incidents (as a second section of
 /// Markdown pages), tags as a taxonomy, lists paged by 20, and minimal templates that
 /// print the same things our theme prints.
-fn hugo_site(dir: &Path, articles: usize, incident_count: usize) {
-    let mut rng = Rng(42);
-    let incidents = incidents(&mut rng, incident_count);
+fn hugo_site(dir: &Path, incidents: &[SynthIncident], articles: &[SynthArticle]) {
     write(
         &dir.join("hugo.toml"),
         "baseURL = \"https://bench.example/\"\ntitle = \"Synthetic Monitor\"\ndisableKinds = []\n[pagination]\npagerSize = 20\n[taxonomies]\ntag = \"tags\"\n",
     );
-    for (i, incident) in incidents.iter().enumerate() {
-        let (name, _region, _lat, _lon) = PLACES[rng.below(PLACES.len())];
-        let min = 1 + rng.below(100);
-        let kind = rng.pick(KINDS);
-        let confidence = rng.pick(CONFIDENCE);
-        let max = min + rng.below(100);
-        let summary = paragraph(&mut rng);
-        let tag = format!("topic-{}", rng.below(150));
-        let (p1, t1, p2, t2) = (
-            rng.below(20),
-            sentence(&mut rng, 6),
-            rng.below(20),
-            sentence(&mut rng, 6),
-        );
-        let date = match incident.date.len() {
-            4 => format!("{}-01-01", incident.date),
-            7 => format!("{}-01", incident.date),
-            _ => incident.date.clone(),
+    for (i, inc) in incidents.iter().enumerate() {
+        let date = match inc.date.len() {
+            4 => format!("{}-01-01", inc.date),
+            7 => format!("{}-01", inc.date),
+            _ => inc.date.clone(),
         };
-        let text = format!(
-            "+++\ntitle = \"Incident {i} near {name}\"\ndate = {date}\nslug = \"{}\"\ntags = [\"{tag}\"]\n[params]\nkind = \"{kind}\"\nconfidence = \"{confidence}\"\npeople = \"{min}–{max}\"\nsources = [[\"Agency {p1}\", \"{t1}\", \"https://example.org/news/{i}\"], [\"Agency {p2}\", \"{t2}\", \"https://example.net/story/{i}\"]]\n+++\n{summary}\n",
-            incident.id
-        );
-        write(
-            &dir.join(format!("content/incidents/{}.md", incident.id)),
-            &text,
-        );
-    }
-    for i in 0..articles {
-        let refs: Vec<usize> = (0..2)
-            .map(|_| rng.below(incidents.len().max(1)))
-            .filter(|_| !incidents.is_empty())
+        let sources: Vec<String> = inc
+            .sources
+            .iter()
+            .map(|(p, t, u)| format!("[\"{p}\", \"{t}\", \"{u}\"]"))
             .collect();
-        let tags = tags(&mut rng);
-        let date = article_date(&mut rng);
-        let title = sentence(&mut rng, 5).trim_end_matches('.').to_owned();
-        let summary = sentence(&mut rng, 18);
-        let body = article_body(&mut rng, &incidents, &refs);
-        let quoted: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
         let text = format!(
-            "+++\ntitle = \"{title} {i}\"\ndate = {date}\nsummary = \"{summary}\"\ntags = [{}]\n+++\n{body}",
-            quoted.join(", ")
+            "+++\ntitle = \"Incident {i} near {}\"\ndate = {date}\nslug = \"{}\"\ntags = [\"{}\"]\n[params]\nkind = \"{}\"\nconfidence = \"{}\"\npeople = \"{}–{}\"\nsources = [{}]\n+++\n{}\n",
+            inc.place.0,
+            inc.id,
+            inc.tag,
+            inc.kind,
+            inc.confidence,
+            inc.people.0,
+            inc.people.1,
+            sources.join(", "),
+            inc.summary
+        );
+        write(&dir.join(format!("content/incidents/{}.md", inc.id)), &text);
+    }
+    for (i, article) in articles.iter().enumerate() {
+        let text = format!(
+            "+++\ntitle = \"{}\"\ndate = {}\nsummary = \"{}\"\ntags = [{}]\n+++\n{}",
+            article.title,
+            article.date,
+            article.summary,
+            quoted(&article.tags),
+            article.body
         );
         write(&dir.join(format!("content/articles/article-{i}.md")), &text);
     }
@@ -424,10 +490,11 @@ fn main() {
     if dir.exists() {
         fs::remove_dir_all(&dir).expect("remove the old corpus");
     }
+    let (incidents, articles_list) = corpus(articles, incident_count);
     if hugo {
-        hugo_site(&dir, articles, incident_count);
+        hugo_site(&dir, &incidents, &articles_list);
     } else {
-        advocate_site(&dir, articles, incident_count);
+        advocate_site(&dir, &incidents, &articles_list);
     }
     eprintln!(
         "wrote {} ({articles} articles, {incident_count} incidents)",
