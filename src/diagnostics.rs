@@ -243,8 +243,8 @@ pub fn display_path(path: &Path) -> String {
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
+        .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
+        .filter(|(score, _)| *score >= 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
@@ -287,5 +287,14 @@ mod tests {
         let keys = ["title", "summary", "people_min"];
         assert_eq!(nearest("summry", keys), Some("summary"));
         assert_eq!(nearest("zzz", keys), None);
+        // Long ids that share only a date prefix are not suggested for each other.
+        assert_eq!(
+            nearest("2024-04-26-tumen-hunchun", ["2024-08-21-kunming-arrests"]),
+            None
+        );
+        assert_eq!(
+            nearest("2024-04-26-tumenn", ["2024-04-26-tumen"]),
+            Some("2024-04-26-tumen")
+        );
     }
 }

@@ -8,7 +8,7 @@ pub mod article;
 pub mod date;
 pub mod incident;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -115,7 +115,13 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
         incidents,
         pages,
     };
-    check_references(&site, &mut loaded.diagnostics);
+    // An incident file that failed to parse still exists: articles naming it get no
+    // second, misleading error on top of the one in the incident file itself.
+    let incident_ids: HashSet<String> = incident_paths
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    check_references(&site, &incident_ids, &mut loaded.diagnostics);
     check_unique(&site, &mut loaded.diagnostics);
 
     if !drafts {
@@ -177,14 +183,13 @@ fn parse_all<T: Send>(
 }
 
 /// Articles must name incidents that exist.
-fn check_references(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
-    let ids: HashMap<&str, ()> = site.incidents.iter().map(|i| (i.id.as_str(), ())).collect();
+fn check_references(site: &Site, ids: &HashSet<String>, diagnostics: &mut Vec<Diagnostic>) {
     for article in &site.articles {
         for reference in &article.incidents {
-            if ids.contains_key(reference.id.as_str()) {
+            if ids.contains(&reference.id) {
                 continue;
             }
-            let help = match nearest(&reference.id, ids.keys().copied()) {
+            let help = match nearest(&reference.id, ids.iter().map(String::as_str)) {
                 Some(near) => format!(
                     "did you mean \"{near}\"? Incident ids are file names in {INCIDENTS_DIR}/"
                 ),

@@ -378,3 +378,24 @@ fn three_errors_in_three_files_are_all_reported() {
         "{err}"
     );
 }
+
+/// A broken incident file is reported once, in that file; the articles naming it get no
+/// second, misleading "there is no incident" error.
+#[test]
+fn a_broken_incident_does_not_cascade_into_its_articles() {
+    let site = TestSite::new("basic");
+    let path = site.root().join("content/incidents/2024-04-26-tumen.toml");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("mass-repatriation", "deportation");
+    fs::write(&path, text).unwrap();
+    let run = site.run(&["check"]);
+    assert_eq!(run.code(), Some(1));
+    let err = run.stderr();
+    assert!(
+        err.contains("--> content/incidents/2024-04-26-tumen.toml:3:8"),
+        "{err}"
+    );
+    assert!(!err.contains("there is no incident"), "{err}");
+    assert!(err.contains("error: 1 error in 1 file"), "{err}");
+}
