@@ -59,6 +59,20 @@ struct Job {
     description: String,
     section: &'static str,
     values: Vec<(&'static str, Value)>,
+    /// A view too large to build for every page up front: built while rendering, on the
+    /// rendering thread, and dropped with the page.
+    deferred: Option<Deferred>,
+    /// Index of the page's language in the list of languages.
+    language: usize,
+}
+
+/// Views built at render time.
+#[derive(Clone, Copy)]
+enum Deferred {
+    /// `article`, for the article at this index of the language's articles.
+    Article(usize),
+    /// `incident`, for the incident at this index of the site's incidents.
+    Incident(usize),
 }
 
 /// Number of latest items on the home page.
@@ -89,17 +103,18 @@ pub fn site(
         places: chronology::places(&site.incidents),
         outline: theme.map.as_ref(),
     };
-    for lang in &config.languages {
-        let strings = &theme.strings[lang];
+    let mut languages = Vec::with_capacity(config.languages.len());
+    for (index, lang) in config.languages.iter().enumerate() {
         let builder = ViewBuilder {
             config,
-            strings,
+            strings: &theme.strings[lang],
             prefix: lang_prefix(config, lang),
         };
-        let language = Language::new(site, &builder, lang);
-        language.jobs(site, &builder, &mut jobs);
-        language.chronology_jobs(site, &builder, &chron, &mut jobs);
-        files.push(xml::feed(site, config, &builder, lang));
+        let language = Language::new(site, builder, lang, index);
+        language.jobs(site, &mut jobs);
+        language.chronology_jobs(site, &chron, &mut jobs);
+        files.push(xml::feed(site, config, &language.builder, lang));
+        languages.push(language);
     }
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
@@ -135,10 +150,12 @@ pub fn site(
     files.into_par_iter().try_for_each(|file| sink.put(file))?;
     let errors: Vec<Diagnostic> = jobs
         .par_iter()
-        .map(|job| match render_job(job, config, theme, &templates) {
-            Ok(file) => sink.put(file).map(|()| None),
-            Err(d) => Ok(Some(d)),
-        })
+        .map(
+            |job| match render_job(job, &languages[job.language], theme, &templates) {
+                Ok(file) => sink.put(file).map(|()| None),
+                Err(d) => Ok(Some(d)),
+            },
+        )
         .filter_map(Result::transpose)
         .collect::<io::Result<_>>()?;
     Ok(errors)
@@ -173,6 +190,9 @@ struct Chronology<'a> {
 /// Shared views of one language, converted to template values once.
 struct Language<'a> {
     lang: &'a str,
+    index: usize,
+    site: &'a Site,
+    builder: ViewBuilder<'a>,
     site_value: Value,
     strings_value: Value,
     articles: Vec<&'a Article>,
@@ -184,7 +204,7 @@ struct Language<'a> {
 }
 
 impl<'a> Language<'a> {
-    fn new(site: &'a Site, builder: &ViewBuilder<'_>, lang: &'a str) -> Self {
+    fn new(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
         let config = builder.config;
         let articles: Vec<&Article> = site.articles.iter().filter(|a| a.lang == lang).collect();
         let mut nav: Vec<(i64, LinkView)> = site
@@ -249,6 +269,8 @@ impl<'a> Language<'a> {
             .collect();
         Language {
             lang,
+            index,
+            site,
             site_value: Value::from_serializable(&site_view),
             strings_value: Value::from_serializable(builder.strings.table()),
             articles,
@@ -261,6 +283,7 @@ impl<'a> Language<'a> {
                 .map(|(i, inc)| (inc.id.as_str(), i))
                 .collect(),
             articles_by_incident,
+            builder,
         }
     }
 
@@ -282,6 +305,30 @@ impl<'a> Language<'a> {
                 ("site", self.site_value.clone()),
                 ("t", self.strings_value.clone()),
             ],
+            deferred: None,
+            language: self.index,
+        }
+    }
+
+    /// Builds the view a job left for render time.
+    fn deferred(&self, deferred: Deferred) -> (&'static str, Value) {
+        let b = &self.builder;
+        match deferred {
+            Deferred::Article(i) => {
+                let article = self.articles[i];
+                let incidents: Vec<IncidentSummary> = article
+                    .incidents
+                    .iter()
+                    .filter_map(|r| self.incident_index.get(r.id.as_str()))
+                    .map(|&k| b.incident_summary(&self.site.incidents[k]))
+                    .collect();
+                let view = b.article(article, incidents);
+                ("article", Value::from_serializable(&view))
+            }
+            Deferred::Incident(i) => {
+                let view = b.incident(&self.site.incidents[i]);
+                ("incident", Value::from_serializable(&view))
+            }
         }
     }
 
@@ -294,7 +341,8 @@ impl<'a> Language<'a> {
         )
     }
 
-    fn jobs(&self, site: &Site, b: &ViewBuilder<'_>, jobs: &mut Vec<Job>) {
+    fn jobs(&self, site: &Site, jobs: &mut Vec<Job>) {
+        let b = &self.builder;
         let p = &b.prefix;
         let s = b.strings;
         let config = b.config;
@@ -360,13 +408,6 @@ impl<'a> Language<'a> {
 
         // Each article, with its incidents and its neighbours in time.
         for (i, article) in self.articles.iter().enumerate() {
-            let incidents: Vec<IncidentSummary> = article
-                .incidents
-                .iter()
-                .filter_map(|r| self.incident_index.get(r.id.as_str()))
-                .map(|&k| b.incident_summary(&site.incidents[k]))
-                .collect();
-            let view = b.article(article, incidents);
             let mut job = self.job(
                 format!("{p}/articles/{}/", article.slug),
                 "article.html",
@@ -374,8 +415,7 @@ impl<'a> Language<'a> {
                 "articles",
             );
             job.description = article.summary.clone().unwrap_or_default();
-            job.values
-                .push(("article", Value::from_serializable(&view)));
+            job.deferred = Some(Deferred::Article(i));
             // Articles are newest first: the next (newer) one is before this one.
             let newer = i.checked_sub(1).map(|k| self.article_summaries[k].clone());
             let older = self.article_summaries.get(i + 1).cloned();
@@ -387,8 +427,7 @@ impl<'a> Language<'a> {
         }
 
         // Each incident, with the articles about it.
-        for incident in &site.incidents {
-            let view = b.incident(incident);
+        for (i, incident) in site.incidents.iter().enumerate() {
             let mut job = self.job(
                 format!("{p}/incidents/{}/", incident.id),
                 "incident.html",
@@ -396,8 +435,7 @@ impl<'a> Language<'a> {
                 "chronology",
             );
             job.description = crate::markdown::plain_text(&incident.summary_markdown);
-            job.values
-                .push(("incident", Value::from_serializable(&view)));
+            job.deferred = Some(Deferred::Incident(i));
             let about = self
                 .articles_by_incident
                 .get(incident.id.as_str())
@@ -408,7 +446,7 @@ impl<'a> Language<'a> {
         }
 
         // Tags.
-        self.tag_jobs(site, b, jobs);
+        self.tag_jobs(site, jobs);
 
         // Standalone pages.
         for page in site.pages.iter().filter(|pg| pg.lang == self.lang) {
@@ -442,13 +480,8 @@ impl<'a> Language<'a> {
 
     /// `/chronology/` with its chart, map and data links, and one page per kind,
     /// confidence level and place, each listing exactly the matching incidents.
-    fn chronology_jobs(
-        &self,
-        site: &Site,
-        b: &ViewBuilder<'_>,
-        chron: &Chronology<'_>,
-        jobs: &mut Vec<Job>,
-    ) {
+    fn chronology_jobs(&self, site: &Site, chron: &Chronology<'_>, jobs: &mut Vec<Job>) {
+        let b = &self.builder;
         let p = &b.prefix;
         let s = b.strings;
         let incidents = &site.incidents;
@@ -668,7 +701,8 @@ impl<'a> Language<'a> {
         Value::from(map)
     }
 
-    fn tag_jobs(&self, site: &Site, b: &ViewBuilder<'_>, jobs: &mut Vec<Job>) {
+    fn tag_jobs(&self, site: &Site, jobs: &mut Vec<Job>) {
+        let b = &self.builder;
         let p = &b.prefix;
         // slug → (name, articles, incidents); the first spelling seen names the tag.
         let mut tags: BTreeMap<String, (String, Vec<usize>, Vec<usize>)> = BTreeMap::new();
@@ -742,13 +776,18 @@ fn data_links(b: &ViewBuilder<'_>) -> Value {
 
 fn render_job(
     job: &Job,
-    config: &Config,
+    language: &Language<'_>,
     theme: &Theme,
     templates: &BTreeMap<String, PathBuf>,
 ) -> Result<OutputFile, Diagnostic> {
+    let config = language.builder.config;
     let mut context = Context::new();
     for (key, value) in &job.values {
         context.insert_value(*key, value.clone());
+    }
+    if let Some(deferred) = job.deferred {
+        let (key, value) = language.deferred(deferred);
+        context.insert_value(key, value);
     }
     context.insert("lang", &job.lang);
     context.insert("page_title", &job.title);
