@@ -25,6 +25,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod slug;
 pub mod source;
 pub mod theme;
@@ -75,14 +76,14 @@ impl Generated {
 
 /// Loads, validates and renders the site, writing nothing (`advocate check`).
 pub fn generate(options: &Options) -> io::Result<Generated> {
-    run(options, &Discard)
+    generate_into(options, &Discard)
 }
 
 /// Runs the pipeline and, when the site has no errors, replaces `output` with the new
 /// site; otherwise `output` stays exactly as it was.
 pub fn build(options: &Options, output: &Path) -> io::Result<Generated> {
     let staging = output::Staging::new(&options.root, output)?;
-    let generated = run(options, &staging)?;
+    let generated = generate_into(options, &staging)?;
     if !generated.has_errors() {
         staging.commit()?;
     }
@@ -98,7 +99,9 @@ impl render::Sink for Discard {
     }
 }
 
-fn run(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
+/// Runs the pipeline, handing every finished file to `sink` (a staging folder for
+/// `build`, memory for `serve`, nothing for `check`).
+pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     if !config_path.is_file() {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
-use advocate::{Generated, Options, diagnostics, scaffold};
+use advocate::{Generated, Options, diagnostics, scaffold, serve};
 
 // Rendering allocates and frees many short strings from several threads at once; glibc's
 // allocator spent a fifth of a large build in its own bookkeeping (docs/benchmarks.md).
@@ -51,6 +51,21 @@ enum Command {
         #[arg(long)]
         external: bool,
     },
+    /// Preview the site locally; rebuilds and reloads the browser on every save.
+    Serve {
+        /// Address to listen on. Anything but 127.0.0.1 lets other machines see drafts.
+        #[arg(long, short = 'i', default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// Port to listen on; the next free one is used when it is taken.
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long, short = 'O')]
+        open: bool,
+        /// Leave drafts out, as `build` does.
+        #[arg(long)]
+        no_drafts: bool,
+    },
     /// Start a new article or incident from a commented skeleton.
     New {
         #[command(subcommand)]
@@ -84,12 +99,6 @@ enum New {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Ctrl-C during a build: delete the half-written staging folder, leave the live
-    // output as it was, and exit with the conventional status for SIGINT.
-    let _ = ctrlc::set_handler(|| {
-        advocate::output::abandon();
-        std::process::exit(130);
-    });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let started = Instant::now();
     let options = |common: &Common, base_url: Option<String>, external: bool| Options {
@@ -105,6 +114,12 @@ fn main() -> ExitCode {
             base_url,
             common,
         } => {
+            // Ctrl-C during a build: delete the half-written staging folder, leave the
+            // live output as it was, and exit with the conventional status for SIGINT.
+            let _ = ctrlc::set_handler(|| {
+                advocate::output::abandon();
+                std::process::exit(130);
+            });
             let output = cli.root.join(output_dir);
             let verb = format!("built into {}", output.display());
             (
@@ -117,6 +132,27 @@ fn main() -> ExitCode {
             "checked".to_owned(),
         ),
         Command::New { what } => return new(&cli.root, what),
+        Command::Serve {
+            interface,
+            port,
+            open,
+            no_drafts,
+        } => {
+            let options = serve::ServeOptions {
+                root: cli.root.clone(),
+                interface: *interface,
+                port: *port,
+                drafts: !no_drafts,
+                open: *open,
+            };
+            return match serve::serve(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     match generated {
         Ok(generated) => report(&generated, &verb, started, color),

@@ -7,4 +7,5 @@ mod check;
 mod chronology;
 mod errors;
 mod robustness;
+mod serve;
 mod support;

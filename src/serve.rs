@@ -1,0 +1,448 @@
+//! `advocate serve`: build into memory, serve over HTTP on this machine, rebuild on every
+//! save, and reload the open tab.
+//!
+//! The preview never touches `public/`: every build goes into a [`MemorySink`] and
+//! replaces the served snapshot only when it succeeded. While the site has errors, the
+//! last good snapshot stays online and every page carries an overlay with the same
+//! diagnostics `check` prints; the next good save removes it. The live-reload script is
+//! added to pages as they are served, so it never appears in `build`'s output.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::stream::{self, Stream};
+use notify::event::{AccessKind, AccessMode, EventKind, MetadataKind, ModifyKind};
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::broadcast;
+
+use crate::diagnostics;
+use crate::render::{Content, OutputFile, Sink};
+use crate::{Generated, Options};
+
+/// Where the reload events are streamed; outside any page address a site can have.
+pub const EVENTS_PATH: &str = "/__advocate/events";
+/// How long the watcher waits for an editor's burst of writes to end.
+pub const DEBOUNCE: Duration = Duration::from_millis(60);
+/// How many ports after the requested one are tried when it is taken.
+const PORT_TRIES: u16 = 10;
+
+/// What `advocate serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site root.
+    pub root: PathBuf,
+    /// Address to listen on; 127.0.0.1 unless told otherwise.
+    pub interface: IpAddr,
+    /// First port to try.
+    pub port: u16,
+    /// Include drafts (the default for previews).
+    pub drafts: bool,
+    /// Open the site in the default browser once it is served.
+    pub open: bool,
+}
+
+/// A finished build held in memory: output path → bytes.
+#[derive(Default)]
+pub struct MemorySink {
+    files: Mutex<HashMap<String, Vec<u8>>>,
+    root: PathBuf,
+}
+
+impl MemorySink {
+    /// An empty sink for the site at `root` (assets are read from there).
+    pub fn new(root: &Path) -> Self {
+        MemorySink {
+            files: Mutex::new(HashMap::new()),
+            root: root.to_owned(),
+        }
+    }
+
+    /// The files collected.
+    pub fn into_files(self) -> Files {
+        self.files.into_inner().unwrap_or_default()
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        let bytes = match file.content {
+            Content::Bytes(bytes) => bytes,
+            Content::Copy(source) => std::fs::read(self.root.join(source))?,
+        };
+        if let Ok(mut files) = self.files.lock() {
+            files.insert(file.path, bytes);
+        }
+        Ok(())
+    }
+}
+
+/// A whole site in memory: output path → bytes.
+pub type Files = HashMap<String, Vec<u8>>;
+
+/// What the server shows: the last good build, and the problems of the latest one.
+struct Preview {
+    files: RwLock<Arc<Files>>,
+    /// The latest build's diagnostics, as text, when it failed.
+    errors: RwLock<Option<String>>,
+    reload: broadcast::Sender<()>,
+}
+
+/// Builds the site in memory: what the pipeline found, and the files when it succeeded.
+pub fn build_in_memory(options: &Options) -> io::Result<(Generated, Option<Files>)> {
+    let sink = MemorySink::new(&options.root);
+    let generated = crate::generate_into(options, &sink)?;
+    let files = (!generated.has_errors()).then(|| sink.into_files());
+    Ok((generated, files))
+}
+
+/// Runs the preview server until Ctrl-C.
+pub fn serve(options: &ServeOptions) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(options))
+}
+
+async fn bind(interface: IpAddr, port: u16) -> io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for offset in 0..PORT_TRIES {
+        let Some(candidate) = port.checked_add(offset) else {
+            break;
+        };
+        match tokio::net::TcpListener::bind(SocketAddr::new(interface, candidate)).await {
+            Ok(listener) => {
+                if offset > 0 {
+                    eprintln!("port {port} is in use; using {candidate} instead");
+                }
+                return Ok(listener);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && port != 0 => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!(
+            "ports {port} to {} are all in use ({}); choose another with --port",
+            port.saturating_add(PORT_TRIES - 1),
+            last.map(|e| e.to_string()).unwrap_or_default()
+        ),
+    ))
+}
+
+async fn run(options: &ServeOptions) -> io::Result<()> {
+    let listener = bind(options.interface, options.port).await?;
+    let address = listener.local_addr()?;
+    let url = format!("http://{address}/");
+    if !options.interface.is_loopback() {
+        eprintln!(
+            "warning: serving on {}, which other machines on this network can reach; drafts and unpublished work are visible to them",
+            options.interface
+        );
+    }
+    let build_options = Options {
+        root: options.root.clone(),
+        base_url: Some(url.clone()),
+        drafts: options.drafts,
+        strict: false,
+        external: false,
+    };
+    let (reload, _) = broadcast::channel(16);
+    let preview = Arc::new(Preview {
+        files: RwLock::new(Arc::new(HashMap::new())),
+        errors: RwLock::new(None),
+        reload,
+    });
+    rebuild(&build_options, &preview)?;
+
+    // Watch in a thread of its own: builds are blocking work.
+    let (events, changes) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(events).map_err(io::Error::other)?;
+    for watched in ["content", "templates", "themes", "static", "site.toml"] {
+        let path = options.root.join(watched);
+        if path.exists() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(io::Error::other)?;
+        }
+    }
+    let watcher_preview = Arc::clone(&preview);
+    let watcher_options = build_options.clone();
+    std::thread::spawn(move || {
+        while let Ok(event) = changes.recv() {
+            if !is_change(&event) {
+                continue;
+            }
+            // An editor's save is a burst of events: wait until it has been quiet for a
+            // moment, so that one save is one build.
+            while let Ok(_more) = changes.recv_timeout(DEBOUNCE) {}
+            if let Err(e) = rebuild(&watcher_options, &watcher_preview) {
+                eprintln!("error: {e}");
+            }
+        }
+    });
+
+    eprintln!(
+        "serving {} at {url} (Ctrl-C to stop)",
+        options.root.display()
+    );
+    if options.open {
+        open_browser(&url);
+    }
+    let app = Router::new()
+        .route(EVENTS_PATH, get(events_handler))
+        .fallback(get(page_handler))
+        .with_state(preview);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("stopping");
+        })
+        .await?;
+    drop(watcher);
+    Ok(())
+}
+
+/// Whether a watcher event is a change to the site, not just a file being read (every
+/// build reads every template, which must not start another build).
+fn is_change(event: &notify::Result<notify::Event>) -> bool {
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+            EventKind::Access(_) => false,
+            EventKind::Any | EventKind::Other => true,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Builds the site and updates what is served; prints one line (or the diagnostics).
+fn rebuild(options: &Options, preview: &Preview) -> io::Result<()> {
+    let started = Instant::now();
+    let (generated, files) = build_in_memory(options)?;
+    let text = diagnostics::render(&generated.diagnostics, &generated.sources, false);
+    match files {
+        Some(files) => {
+            if let Ok(mut current) = preview.files.write() {
+                *current = Arc::new(files);
+            }
+            if let Ok(mut errors) = preview.errors.write() {
+                *errors = None;
+            }
+            eprint!("{text}");
+            eprintln!(
+                "rebuilt {} pages in {} ms",
+                generated.pages,
+                started.elapsed().as_millis()
+            );
+        }
+        None => {
+            let summary = diagnostics::summary(&generated.diagnostics);
+            if let Ok(mut errors) = preview.errors.write() {
+                *errors = Some(format!("{text}error: {summary}"));
+            }
+            eprint!("{text}");
+            eprintln!("error: {summary}; still serving the last good build");
+        }
+    }
+    let _ = preview.reload.send(());
+    Ok(())
+}
+
+async fn events_handler(
+    State(preview): State<Arc<Preview>>,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let receiver = preview.reload.subscribe();
+    let events = stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(()) => return Some((Ok(Event::default().data("reload")), receiver)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// The output file a request path names, or `None` for paths that try to leave the
+/// site (`..`, backslashes, NUL, encoded or not).
+pub fn file_for(path: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return None;
+    }
+    let trimmed = decoded.trim_start_matches('/');
+    if trimmed
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return None;
+    }
+    Some(crate::render::file_path(&format!("/{trimmed}")))
+}
+
+async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
+    let Some(key) = file_for(uri.path()) else {
+        return (StatusCode::BAD_REQUEST, "bad path").into_response();
+    };
+    let files = preview
+        .files
+        .read()
+        .map(|f| Arc::clone(&f))
+        .unwrap_or_default();
+    let errors = preview.errors.read().ok().and_then(|e| e.clone());
+    let (status, key, bytes) = match files.get(&key) {
+        Some(bytes) => (StatusCode::OK, key, bytes),
+        None => {
+            // A folder without the trailing slash: send the browser to the right address.
+            let folder = format!("{}/index.html", key.trim_end_matches(".html"));
+            if !key.ends_with("index.html") && files.contains_key(&folder) {
+                let location = format!("{}/", uri.path().trim_end_matches('/'));
+                return (
+                    StatusCode::PERMANENT_REDIRECT,
+                    [(header::LOCATION, location)],
+                )
+                    .into_response();
+            }
+            match files.get("404.html") {
+                Some(bytes) => (StatusCode::NOT_FOUND, "404.html".to_owned(), bytes),
+                None => return (StatusCode::NOT_FOUND, "not found").into_response(),
+            }
+        }
+    };
+    let content_type = content_type(&key);
+    let body = if content_type.starts_with("text/html") {
+        Body::from(inject(bytes, errors.as_deref()))
+    } else {
+        Body::from(bytes.clone())
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// The reload script, and the error overlay when the latest build failed.
+fn inject(page: &[u8], errors: Option<&str>) -> Vec<u8> {
+    let mut extra = String::new();
+    if let Some(errors) = errors {
+        let mut escaped = String::new();
+        let _ = pulldown_cmark_escape::escape_html(&mut escaped, errors);
+        extra.push_str(
+            "<div id=\"advocate-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace\">\
+             <p style=\"font:bold 18px system-ui,sans-serif;margin:0 0 1rem\">The site has errors. This preview shows the last good build until they are fixed.</p><pre style=\"white-space:pre-wrap;margin:0\">",
+        );
+        extra.push_str(&escaped);
+        extra.push_str("</pre></div>");
+    }
+    extra.push_str(&format!(
+        "<script>(function(){{var k=\"advocate-scroll\";try{{var y=sessionStorage.getItem(k);if(y!==null){{sessionStorage.removeItem(k);window.scrollTo(0,+y);}}}}catch(e){{}}var s=new EventSource(\"{EVENTS_PATH}\");s.onmessage=function(){{try{{sessionStorage.setItem(k,String(window.scrollY));}}catch(e){{}}location.reload();}};}})();</script>"
+    ));
+    let text = String::from_utf8_lossy(page);
+    let at = text.rfind("</body>").unwrap_or(text.len());
+    let mut out = String::with_capacity(text.len() + extra.len());
+    out.push_str(&text[..at]);
+    out.push_str(&extra);
+    out.push_str(&text[at..]);
+    out.into_bytes()
+}
+
+/// The media type of an output file, by extension.
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext.to_ascii_lowercase().as_str() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "geojson" => "application/geo+json",
+        "csv" => "text/csv; charset=utf-8",
+        "xml" if path.ends_with("feed.xml") => "application/atom+xml",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn open_browser(url: &str) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(program).arg(url).spawn() {
+        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_files_and_escapes_are_refused() {
+        assert_eq!(file_for("/").as_deref(), Some("index.html"));
+        assert_eq!(
+            file_for("/articles/x/").as_deref(),
+            Some("articles/x/index.html")
+        );
+        assert_eq!(
+            file_for("/tags/%EC%86%A1%ED%99%98/").as_deref(),
+            Some("tags/송환/index.html")
+        );
+        for bad in [
+            "/../etc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/a/..%2f..%2fb",
+            "/a%5c..%5cb",
+            "/a%00b",
+        ] {
+            assert_eq!(file_for(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_reload_script_goes_before_the_end_of_body() {
+        let page = inject(b"<html><body><p>x</p></body></html>", None);
+        let text = String::from_utf8(page).unwrap();
+        assert!(text.contains(EVENTS_PATH));
+        assert!(text.ends_with("</script></body></html>"));
+        let with_errors =
+            String::from_utf8(inject(b"<body></body>", Some("error: <bad>"))).unwrap();
+        assert!(with_errors.contains("advocate-errors"));
+        assert!(with_errors.contains("error: &lt;bad&gt;"));
+    }
+}
