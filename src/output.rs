@@ -92,6 +92,7 @@ impl Staging {
                 return Err(e);
             }
             let _ = dir.keep();
+            keep_hidden_entries(&old_site, output)?;
             drop(old);
         } else {
             fs::rename(dir.path(), output)?;
@@ -129,6 +130,23 @@ impl Sink for Staging {
     }
 }
 
+/// Moves the hidden files and folders at the top of the old output (a `.git` folder of a
+/// deployment repository, a `.gitkeep` placeholder) into the new one. advocate never
+/// writes hidden files there itself, so nothing it generated is overwritten.
+fn keep_hidden_entries(old: &Path, new: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(old)? {
+        let entry = entry?;
+        if is_hidden(&entry.file_name()) && !new.join(entry.file_name()).exists() {
+            fs::rename(entry.path(), new.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
 /// Deletes staging folders of earlier builds that were killed before they could clean up
 /// (a power cut, `kill -9`).
 fn remove_leftovers(parent: &Path, name: &str) {
@@ -154,8 +172,9 @@ fn guard(root: &Path, output: &Path) -> io::Result<()> {
                 output.display()
             )));
         }
-        let mut entries = fs::read_dir(&out)?;
-        let empty = entries.next().is_none();
+        let mut visible =
+            fs::read_dir(&out)?.filter(|e| e.as_ref().is_ok_and(|e| !is_hidden(&e.file_name())));
+        let empty = visible.next().is_none();
         if !empty && !out.join("index.html").is_file() {
             return Err(io::Error::other(format!(
                 "refusing to replace {}: it is not empty and holds no index.html, so it does not look like a built site",
@@ -203,6 +222,20 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["public"]);
+    }
+
+    #[test]
+    fn hidden_entries_of_the_old_output_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(out.join(".git")).unwrap();
+        fs::write(out.join(".git/HEAD"), "ref").unwrap();
+        fs::write(out.join(".gitkeep"), "").unwrap();
+        write(dir.path(), &out, vec![file("index.html", "one")]).unwrap();
+        write(dir.path(), &out, vec![file("index.html", "two")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join(".git/HEAD")).unwrap(), "ref");
+        assert!(out.join(".gitkeep").exists());
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
     }
 
     #[test]
