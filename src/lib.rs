@@ -3,16 +3,20 @@
 //! One pipeline, each step a function from data to data:
 //!
 //! ```text
-//! config::Config::parse → content::load → theme::load → render::site → output::write
-//!   site.toml             articles,         templates,     every page      public/, swapped
-//!                         incidents, pages  strings        in memory       in atomically
+//! Config::parse → content::load ─┐
+//!                 theme::load ───┴→ render::site → privacy gate → Sink
+//!   site.toml     articles, incidents,  every page,     no forbidden    staging folder
+//!                 pages; templates      in parallel     string          (build), memory
+//!                                                                       (serve), nothing
+//!                                                                       (check)
 //! ```
 //!
 //! Every step collects problems in the user's site as [`Diagnostic`]s and runs to the end
 //! of its inputs; the pipeline stops between steps when errors were found, so a single run
 //! reports every mistake. Failures of the machine are `io::Error`s.
 //!
-//! [`generate`] runs everything but the write (it is `advocate check`); [`build`] writes.
+//! [`generate`] runs everything but the write (it is `advocate check`); [`build`] writes
+//! into a staging folder swapped in at the end; [`generate_into`] takes any sink.
 
 pub mod chronology;
 pub mod config;
