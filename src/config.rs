@@ -1,6 +1,6 @@
 //! `site.toml` → [`Config`]: the site's settings, checked once, read everywhere.
 //!
-//! [`RawConfig`] mirrors what the editor writes; [`Config`] is what the rest of the
+//! `RawConfig` mirrors what the editor writes; [`Config`] is what the rest of the
 //! pipeline uses, with the base URL split into the parts that links need.
 
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! The validated model and the theme → every output file, in memory.
 //!
-//! [`site`] lists one [`Job`] per HTML page, renders them in parallel with rayon, then adds
+//! [`site`] lists one `Job` per HTML page, renders them in parallel with rayon, then adds
 //! the feeds, sitemap, robots.txt and assets. Nothing here touches the disk except to
 //! read assets named by the theme; writing is `output`'s job. Views shared by many pages
 //! are converted to template values once and shared (tera values are reference-counted),
