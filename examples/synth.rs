@@ -439,7 +439,12 @@ fn hugo_site(dir: &Path, incidents: &[SynthIncident], articles: &[SynthArticle])
     );
     write(
         &layouts.join("_default/list.html"),
-        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Summary | plainify | truncate 200 }}</p></li>{{ end }}</ol>{{ template \"_internal/pagination.html\" . }}{{ end }}",
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ template \"_internal/pagination.html\" . }}{{ end }}",
+    );
+    // Tag pages list every page of the tag on one page, as advocate's do.
+    write(
+        &layouts.join("_default/term.html"),
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ end }}",
     );
     write(
         &layouts.join("_default/terms.html"),

@@ -372,12 +372,6 @@ impl<'a> Language<'a> {
                 b.link(&format!("/articles/page/{n}/"))
             }
         };
-        let numbers: Vec<PageNumberView> = (1..=total)
-            .map(|n| PageNumberView {
-                number: n,
-                url: page_url(n),
-            })
-            .collect();
         for n in 1..=total {
             let site_path = if n == 1 {
                 format!("{p}/articles/")
@@ -392,7 +386,12 @@ impl<'a> Language<'a> {
                 total,
                 previous_url: (n > 1).then(|| page_url(n - 1)),
                 next_url: (n < total).then(|| page_url(n + 1)),
-                pages: numbers.clone(),
+                pages: page_window(n, total)
+                    .map(|number| PageNumberView {
+                        number,
+                        url: page_url(number),
+                    })
+                    .collect(),
             };
             let mut job = self.job(
                 site_path,
@@ -755,6 +754,23 @@ impl<'a> Language<'a> {
     }
 }
 
+/// How many numbered pages each side of the current one a paginator lists.
+const PAGE_WINDOW: usize = 3;
+
+/// The page numbers a paginator lists: the first, the last, and those near `current`.
+/// Listing every page would make each of n pages carry n links: quadratic in the size of
+/// the archive.
+fn page_window(current: usize, total: usize) -> impl Iterator<Item = usize> {
+    let near = current.saturating_sub(PAGE_WINDOW).max(1)..=(current + PAGE_WINDOW).min(total);
+    let mut numbers: Vec<usize> = std::iter::once(1)
+        .chain(near)
+        .chain(std::iter::once(total))
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.into_iter()
+}
+
 /// Links to the data exports, and the licence they are published under.
 fn data_links(b: &ViewBuilder<'_>) -> Value {
     let mut map = tera::Map::new();
@@ -849,6 +865,19 @@ fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paginators_list_a_window_of_pages() {
+        assert_eq!(page_window(1, 1).collect::<Vec<_>>(), [1]);
+        assert_eq!(
+            page_window(6, 2500).collect::<Vec<_>>(),
+            [1, 3, 4, 5, 6, 7, 8, 9, 2500]
+        );
+        assert_eq!(
+            page_window(2499, 2500).collect::<Vec<_>>(),
+            [1, 2496, 2497, 2498, 2499, 2500]
+        );
+    }
 
     #[test]
     fn site_paths_map_to_files() {

@@ -274,7 +274,8 @@ pub struct PaginatorView {
     pub previous_url: Option<String>,
     /// The older page, if any.
     pub next_url: Option<String>,
-    /// Every page, for numbered links.
+    /// The first page, the last, and up to three on each side of this one, in order, for
+    /// numbered links (a gap between two listed numbers is where an ellipsis goes).
     pub pages: Vec<PageNumberView>,
 }
 
