@@ -27,6 +27,7 @@ pub mod i18n;
 pub mod links;
 pub mod markdown;
 pub mod output;
+mod privacy;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
@@ -38,8 +39,6 @@ pub mod toml_de;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use config::Config;
 pub use diagnostics::{Diagnostic, Severity, Sources};
@@ -159,13 +158,11 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    let gate = PrivacyGate::new(root, &config, sink);
+    let gate = privacy::PrivacyGate::new(root, &config, sink);
     let problems = render::site(&loaded.site, &config, &theme, &gate)?;
-    generated.pages = gate.pages.load(Ordering::Relaxed);
+    generated.pages = gate.pages();
     generated.diagnostics.extend(problems);
-    generated
-        .diagnostics
-        .extend(gate.violations.into_inner().unwrap_or_default());
+    generated.diagnostics.extend(gate.violations());
     Ok(finish(generated, options))
 }
 
@@ -199,71 +196,5 @@ fn display_root(root: &Path) -> String {
         "this folder".to_owned()
     } else {
         root.display().to_string()
-    }
-}
-
-/// The last gate before writing: no string listed in `[privacy] forbidden` may appear in
-/// any file of the output. Compared case-insensitively. Counts HTML pages on the way.
-struct PrivacyGate<'a> {
-    root: &'a Path,
-    forbidden: Vec<String>,
-    inner: &'a dyn render::Sink,
-    violations: Mutex<Vec<Diagnostic>>,
-    pages: AtomicUsize,
-}
-
-impl<'a> PrivacyGate<'a> {
-    fn new(root: &'a Path, config: &Config, inner: &'a dyn render::Sink) -> Self {
-        PrivacyGate {
-            root,
-            forbidden: config
-                .privacy
-                .forbidden
-                .iter()
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.to_lowercase())
-                .collect(),
-            inner,
-            violations: Mutex::new(Vec::new()),
-            pages: AtomicUsize::new(0),
-        }
-    }
-
-    fn scan(&self, file: &OutputFile) {
-        let text = match &file.content {
-            render::Content::Bytes(bytes) => String::from_utf8_lossy(bytes).to_lowercase(),
-            render::Content::Copy(path) => match fs::read(self.root.join(path)) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).to_lowercase(),
-                Err(_) => return,
-            },
-        };
-        for (i, word) in self.forbidden.iter().enumerate() {
-            if text.contains(word.as_str()) {
-                let found = Diagnostic::error(
-                    config::CONFIG_FILE,
-                    format!(
-                        "forbidden string #{} of [privacy] appears in the output file {}",
-                        i + 1,
-                        file.path
-                    ),
-                )
-                .help("remove the name from the content that produces this page; nothing was published");
-                if let Ok(mut v) = self.violations.lock() {
-                    v.push(found);
-                }
-            }
-        }
-    }
-}
-
-impl render::Sink for PrivacyGate<'_> {
-    fn put(&self, file: OutputFile) -> io::Result<()> {
-        if file.path.ends_with(".html") {
-            self.pages.fetch_add(1, Ordering::Relaxed);
-        }
-        if !self.forbidden.is_empty() {
-            self.scan(&file);
-        }
-        self.inner.put(file)
     }
 }

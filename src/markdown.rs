@@ -86,6 +86,15 @@ pub fn render(
                         errors.push(forbidden_scheme(path, span, scheme));
                         CowStr::from("")
                     }
+                    Target::External => {
+                        // Loading it would tell another host who reads this page.
+                        errors.push(
+                            Diagnostic::error(path, "images must be files of this site, not of another host")
+                                .at(Some(span))
+                                .help("save the image under static/ and write its path, such as ![...](/img/photo.jpg)"),
+                        );
+                        CowStr::from("")
+                    }
                     _ => dest_url,
                 };
                 Event::Start(Tag::Image {
@@ -95,6 +104,19 @@ pub fn render(
                     id,
                 })
             }
+            // Heading attributes may set an id and classes, nothing else: `{onfocus=...}`
+            // would otherwise reach the page as an event handler.
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs: _,
+            }) => Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs: Vec::new(),
+            }),
             Event::Text(ref text) => {
                 words += text.split_whitespace().count();
                 event
@@ -243,7 +265,17 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("ol", ["start"])
         .add_tag_attributes("td", ["style"])
         .add_tag_attributes("th", ["style"])
-        .add_tags(["sup", "section", "figure", "figcaption"]);
+        .add_tags(["sup", "section", "figure", "figcaption"])
+        // Raw HTML may not load anything from another host either.
+        .attribute_filter(|element, attribute, value| {
+            let loads = matches!(attribute, "src" | "srcset" | "poster" | "data");
+            let remote = value.contains("//") || value.contains(':');
+            if loads && remote && element != "a" {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
     builder
 });
 
@@ -313,6 +345,36 @@ mod tests {
         assert!(!out.contains("<script"));
         assert!(!out.contains("onerror"));
         assert!(!out.contains("<iframe"));
+    }
+
+    #[test]
+    fn heading_attributes_cannot_add_event_handlers() {
+        let out = html("## Hi {#hi .note onfocus=alert(1) tabindex=0 autofocus}\n");
+        assert!(
+            out.contains("<h2 id=\"hi\" class=\"note\">Hi</h2>"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("onfocus") && !out.contains("autofocus"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn images_from_other_hosts_are_refused() {
+        let errors = render(
+            "![x](https://tracker.example/p.gif)",
+            0,
+            Path::new("a.md"),
+            &config(),
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("not of another host"));
+        let out = html(
+            "<img src=\"https://tracker.example/p.gif\" alt=\"x\"> <img src=\"/img/a.png\" alt=\"y\">",
+        );
+        assert!(!out.contains("tracker.example"), "{out}");
+        assert!(out.contains("/img/a.png"), "{out}");
     }
 
     #[test]

@@ -119,25 +119,50 @@ fn missing_site_toml_is_a_usage_error() {
     );
 }
 
-/// A name listed as forbidden in site.toml fails the build wherever it appears.
+/// A name listed as forbidden in site.toml fails the build wherever it appears and in
+/// whatever shape it reaches the page (typographic apostrophe, entity, line break), and
+/// the error names the content file and line it came from.
 #[test]
 fn forbidden_strings_fail_the_build() {
     let site = TestSite::new("basic");
     let config = fs::read_to_string(site.root().join("site.toml")).unwrap();
     fs::write(
         site.root().join("site.toml"),
-        format!("{config}\n[privacy]\nforbidden = [\"agency b\"]\n"),
+        format!("{config}\n[privacy]\nforbidden = [\"Pak O'Hara\"]\n"),
     )
     .unwrap();
+    for text in [
+        "A witness, Pak O'Hara, said so.",
+        "A witness, Pak\nO'Hara, said so.",
+        "A witness, PAK O’HARA, said so.",
+    ] {
+        let single_line = !text.contains('\n');
+        site.write(
+            "content/articles/witness.md",
+            &format!("+++\ntitle = \"Witness\"\ndate = 2024-03-03\nsummary = \"s\"\n+++\nIntro.\n\n{text}\n"),
+        );
+        let run = site.run(&["build"]);
+        assert_eq!(run.code(), Some(1), "{text:?} passed the gate");
+        let err = run.stderr();
+        assert!(err.contains("--> content/articles/witness.md"), "{err}");
+        assert!(err.contains("name #1 of [privacy] forbidden"), "{err}");
+        if single_line {
+            assert!(err.contains("--> content/articles/witness.md:8:1"), "{err}");
+        }
+        assert!(!site.root().join("public").exists());
+    }
+    // In a title, the name reaches the page as an HTML entity.
+    site.write(
+        "content/articles/witness.md",
+        "+++\ntitle = \"Pak O'Hara speaks\"\ndate = 2024-03-03\nsummary = \"s\"\n+++\nIntro.\n",
+    );
     let run = site.run(&["build"]);
     assert_eq!(run.code(), Some(1));
     assert!(
-        run.stderr()
-            .contains("incidents/2024-04-26-tumen/index.html"),
+        run.stderr().contains("--> content/articles/witness.md:2"),
         "{}",
         run.stderr()
     );
-    assert!(!site.root().join("public").exists());
 }
 
 /// One case per class of mistake: the file to write, its text, what the message must
