@@ -7,6 +7,7 @@
 //! a time with a timeout, each URL once.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -23,18 +24,18 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 /// Fetches every source URL of `incidents` and returns a warning for each that failed.
 pub fn check(incidents: &[Incident]) -> Vec<Diagnostic> {
     // URL → every place it is cited, so each URL is fetched once.
-    let mut cited: BTreeMap<&str, Vec<(&Incident, usize)>> = BTreeMap::new();
+    let mut cited: BTreeMap<&str, Vec<(&Incident, Range<usize>)>> = BTreeMap::new();
     for incident in incidents {
-        for (i, source) in incident.sources.iter().enumerate() {
+        for source in &incident.sources {
             cited
                 .entry(source.url.as_str())
                 .or_default()
-                .push((incident, i));
-            if let Some(archive) = &source.archive_url {
+                .push((incident, source.url_span.clone()));
+            if let (Some(archive), Some(span)) = (&source.archive_url, &source.archive_span) {
                 cited
                     .entry(archive.as_str())
                     .or_default()
-                    .push((incident, i));
+                    .push((incident, span.clone()));
             }
         }
     }
@@ -65,8 +66,8 @@ pub fn check(incidents: &[Incident]) -> Vec<Diagnostic> {
     });
     let mut warnings = Vec::new();
     for (url, problem) in failures.into_inner().unwrap_or_default() {
-        for (incident, index) in &cited[url] {
-            let span = incident.sources[*index].url_span.clone();
+        for (incident, span) in &cited[url] {
+            let span = span.clone();
             warnings.push(
                 Diagnostic::warning(&incident.path, format!("{url} {problem}"))
                     .at(Some(span))

@@ -60,7 +60,12 @@ pub fn render(
                 dest_url, title, ..
             }) => match classify(&dest_url) {
                 Target::Internal(site_path) => {
-                    let target = site_path.split('#').next().unwrap_or("").to_owned();
+                    // The page itself, as the link checker looks it up: no fragment, no
+                    // query, percent-escapes decoded (an address copied from a browser).
+                    let page = site_path.split(['#', '?']).next().unwrap_or("");
+                    let target = percent_encoding::percent_decode_str(page)
+                        .decode_utf8_lossy()
+                        .into_owned();
                     links.push(InternalLink {
                         target,
                         span: span.clone(),
@@ -320,6 +325,14 @@ mod tests {
         );
         assert_eq!(rendered.links[0].target, "/incidents/x/");
         assert_eq!(rendered.links[0].span.start, 104);
+        let copied = render(
+            "[t](/tags/%EA%B0%95%EC%A0%9C/?x=1)",
+            0,
+            Path::new("a.md"),
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(copied.links[0].target, "/tags/강제/");
     }
 
     #[test]

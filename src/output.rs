@@ -43,6 +43,15 @@ pub struct Staging {
 impl Staging {
     /// Prepares a staging folder for `output` of the site at `root`.
     pub fn new(root: &Path, output: &Path) -> io::Result<Staging> {
+        // A symlinked output folder is replaced where it points, so that the web server
+        // that follows the link sees the new site.
+        let resolved;
+        let output = if fs::symlink_metadata(output).is_ok_and(|m| m.file_type().is_symlink()) {
+            resolved = fs::canonicalize(output)?;
+            resolved.as_path()
+        } else {
+            output
+        };
         guard(root, output)?;
         let parent = match output.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -236,6 +245,24 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join(".git/HEAD")).unwrap(), "ref");
         assert!(out.join(".gitkeep").exists());
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "two");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_output_is_replaced_where_it_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        write(dir.path(), &real, vec![file("index.html", "one")]).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write(dir.path(), &link, vec![file("index.html", "two")]).unwrap();
+        assert_eq!(fs::read_to_string(real.join("index.html")).unwrap(), "two");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[test]

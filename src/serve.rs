@@ -314,7 +314,7 @@ async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response
             // A folder without the trailing slash: send the browser to the right address.
             let folder = format!("{}/index.html", key.trim_end_matches(".html"));
             if !key.ends_with("index.html") && files.contains_key(&folder) {
-                let location = format!("{}/", uri.path().trim_end_matches('/'));
+                let location = format!("/{}", folder.trim_end_matches("index.html"));
                 return (
                     StatusCode::PERMANENT_REDIRECT,
                     [(header::LOCATION, location)],

@@ -163,7 +163,7 @@ impl Article {
             }
         };
         let tags = super::tags(&mut errors, path, shift_all(fm.tags, shift));
-        let corrections = super::corrections(&mut errors, path, fm.corrections);
+        let corrections = super::corrections(&mut errors, path, fm.corrections, shift);
         let incidents = fm
             .incidents
             .into_iter()

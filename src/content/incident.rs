@@ -167,6 +167,9 @@ pub struct Source {
     /// Where `url` is written in the incident file.
     #[serde(skip)]
     pub url_span: Range<usize>,
+    /// Where `archive_url` is written, when it is.
+    #[serde(skip)]
+    pub archive_span: Option<Range<usize>>,
 }
 
 /// A validated incident.
@@ -256,6 +259,17 @@ impl Incident {
             }
             _ => {}
         }
+        for place in &record.places {
+            if slug::slugify(&place.name).is_empty() {
+                errors.push(
+                    Diagnostic::error(
+                        path,
+                        format!("the place name `{}` has no letters or digits", place.name),
+                    )
+                    .help("write the town or area as the reports name it, such as \"Tumen\""),
+                );
+            }
+        }
         let places = record
             .places
             .into_iter()
@@ -293,6 +307,7 @@ impl Incident {
                     publisher: s.publisher,
                     title: s.title,
                     url_span: s.url.span(),
+                    archive_span: s.archive_url.as_ref().map(Spanned::span),
                     url: s.url.into_inner(),
                     published: s.published,
                     note: s.note,
@@ -301,7 +316,7 @@ impl Incident {
             })
             .collect();
         let tags = super::tags(&mut errors, path, record.tags);
-        let corrections = super::corrections(&mut errors, path, record.corrections);
+        let corrections = super::corrections(&mut errors, path, record.corrections, 0);
         let summary_offset = value_offset(&file.text, record.summary.span());
         let summary = match markdown::render(record.summary.get_ref(), summary_offset, path, config)
         {
@@ -390,6 +405,9 @@ fn check_in_span(
     }
 }
 
+/// More people than this in one report is a typing mistake, not a figure.
+const MAX_PEOPLE: u64 = 10_000_000;
+
 fn people(
     errors: &mut Vec<Diagnostic>,
     path: &Path,
@@ -398,6 +416,17 @@ fn people(
 ) -> Option<u64> {
     let value = value?;
     match u64::try_from(*value.get_ref()) {
+        Ok(n) if n > MAX_PEOPLE => {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!("`{key}` {n} is not a plausible number of people"),
+                )
+                .at(Some(value.span()))
+                .help("check for extra digits"),
+            );
+            None
+        }
         Ok(n) => Some(n),
         Err(_) => {
             errors.push(
@@ -498,6 +527,27 @@ people = 60
             messages
                 .iter()
                 .any(|m| m.contains("`lat` 142.97 is out of range")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn implausible_figures_and_empty_place_names_are_errors() {
+        let text = GOOD
+            .replace("people_max = 200", "people_max = 9000000000000000000")
+            .replace("name = \"Tumen\"", "name = \"?\"");
+        let errors = parse(&text).unwrap_err();
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("not a plausible number")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("has no letters or digits")),
             "{messages:?}"
         );
     }

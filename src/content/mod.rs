@@ -122,7 +122,7 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
     check_references(&site, &incident_ids, &mut loaded.diagnostics);
-    check_unique(&site, &mut loaded.diagnostics);
+    check_unique(&site, config, &mut loaded.diagnostics);
 
     if !drafts {
         site.articles.retain(|a| !a.draft);
@@ -208,7 +208,7 @@ fn check_references(site: &Site, ids: &HashSet<String>, diagnostics: &mut Vec<Di
 }
 
 /// Two files must not claim the same URL, and pages must not take the site's own.
-fn check_unique(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
+fn check_unique(site: &Site, config: &Config, diagnostics: &mut Vec<Diagnostic>) {
     let articles = site
         .articles
         .iter()
@@ -232,7 +232,8 @@ fn check_unique(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     for page in &site.pages {
-        if RESERVED_SLUGS.contains(&page.slug.as_str()) {
+        let language_home = config.languages.contains(&page.slug);
+        if RESERVED_SLUGS.contains(&page.slug.as_str()) || language_home {
             diagnostics.push(
                 Diagnostic::error(
                     &page.path,
@@ -272,6 +273,7 @@ pub(crate) fn corrections(
     errors: &mut Vec<Diagnostic>,
     path: &Path,
     raw: Vec<RawCorrection>,
+    shift: usize,
 ) -> Vec<Correction> {
     let mut out = Vec::with_capacity(raw.len());
     for c in raw {
@@ -282,7 +284,7 @@ pub(crate) fn corrections(
                     path,
                     format!("a correction needs the full date it was made, not `{date}`"),
                 )
-                .at(Some(c.date.span()))
+                .at(Some(c.date.span().start + shift..c.date.span().end + shift))
                 .help("write date = \"2024-05-20\""),
             );
             continue;

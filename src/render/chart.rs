@@ -138,9 +138,12 @@ fn sqrt_ticks(max: u64) -> Vec<u64> {
     let mut base = 1u64;
     while nice.last().is_none_or(|&v| v < max) {
         for m in [1, 2, 5] {
-            nice.push(base * m);
+            nice.push(base.saturating_mul(m));
         }
-        base *= 10;
+        match base.checked_mul(10) {
+            Some(next) => base = next,
+            None => break,
+        }
     }
     let top = *nice.iter().find(|&&v| v >= max).unwrap_or(&max);
     let mut ticks = vec![0];
@@ -181,6 +184,8 @@ mod tests {
         assert_eq!(sqrt_ticks(600), [0, 50, 200, 500, 1000]);
         assert_eq!(*sqrt_ticks(7).last().unwrap(), 10);
         assert_eq!(sqrt_ticks(1), [0, 1]);
+        // Absurd figures end the loop instead of overflowing.
+        assert!(sqrt_ticks(u64::MAX).len() >= 2);
     }
 
     #[test]
