@@ -231,6 +231,11 @@ impl Config {
     }
 }
 
+/// Checks a base URL given on the command line, before anything is built.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    split_base_url(url).map(|_| ())
+}
+
 /// Splits `https://ngo.example/monitor` into `https://ngo.example` and `/monitor/`.
 fn split_base_url(url: &str) -> Result<(String, String), String> {
     let url = url.trim();

@@ -120,6 +120,10 @@ fn main() -> ExitCode {
                 advocate::output::abandon();
                 std::process::exit(130);
             });
+            if let Some(Err(message)) = base_url.as_deref().map(advocate::config::check_base_url) {
+                eprintln!("error: --base-url: {message}");
+                return ExitCode::from(2);
+            }
             let output = cli.root.join(output_dir);
             let verb = format!("built into {}", output.display());
             (
@@ -156,6 +160,8 @@ fn main() -> ExitCode {
     };
     match generated {
         Ok(generated) => report(&generated, &verb, started, color),
+        // Ctrl-C: the handler deleted the staging folder; exit as SIGINT does.
+        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => ExitCode::from(130),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(2)

@@ -8,23 +8,35 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::render::{Content, OutputFile, Sink};
 
-/// Staging folders being written right now. A signal handler cannot unwind the stack to
-/// run destructors, so an interrupted build finds here what it must delete: this is the
-/// one piece of global state, and only [`abandon`] reads it.
-static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Outputs being staged right now, as (parent folder, output name). A signal handler
+/// cannot unwind the stack to run destructors, so an interrupted build finds here what it
+/// must delete. An output is listed before its staging folder is created, so a signal
+/// can never fall between the two. This is the one piece of global state, and only
+/// [`abandon`] reads it.
+static STAGING: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+
+/// Set by [`abandon`]: from then on no staging folder accepts another file, so that the
+/// folders can be deleted while rendering threads are still running.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
 
 /// Deletes every staging folder of builds in progress. Called when the process is
 /// interrupted (Ctrl-C), so that nothing half-written is left beside the output.
 pub fn abandon() {
+    ABANDONED.store(true, Ordering::SeqCst);
     let folders = STAGING
         .lock()
         .map(|mut v| std::mem::take(&mut *v))
         .unwrap_or_default();
-    for folder in folders {
-        let _ = fs::remove_dir_all(folder);
+    for (parent, name) in folders {
+        // A file being written at this very moment can make a removal fail; try again.
+        for _ in 0..5 {
+            remove_staging_folders(&parent, &name, &[".new-"]);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 
@@ -62,13 +74,14 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".to_owned());
-        remove_leftovers(&parent, &name);
+        remove_staging_folders(&parent, &name, &[".new-", ".old-"]);
+        if let Ok(mut v) = STAGING.lock() {
+            v.push((parent.clone(), name.clone()));
+        }
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.new-"))
-            .tempdir_in(&parent)?;
-        if let Ok(mut v) = STAGING.lock() {
-            v.push(dir.path().to_owned());
-        }
+            .tempdir_in(&parent)
+            .inspect_err(|_| unregister(&parent, &name))?;
         Ok(Staging {
             root: root.to_owned(),
             output: output.to_owned(),
@@ -88,7 +101,7 @@ impl Staging {
             return Ok(());
         };
         let (output, parent, name) = (&self.output, &self.parent, &self.name);
-        unregister(dir.path());
+        unregister(parent, name);
         if output.exists() {
             let old = tempfile::Builder::new()
                 .prefix(&format!(".{name}.old-"))
@@ -113,35 +126,50 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        if let Some(dir) = &self.dir {
-            unregister(dir.path());
+        if self.dir.is_some() {
+            unregister(&self.parent, &self.name);
         }
     }
 }
 
-fn unregister(path: &Path) {
+fn unregister(parent: &Path, name: &str) {
     if let Ok(mut v) = STAGING.lock() {
-        v.retain(|p| p != path);
+        if let Some(i) = v.iter().position(|(p, n)| p == parent && n == name) {
+            v.remove(i);
+        }
     }
 }
 
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> io::Result<()> {
+        if ABANDONED.load(Ordering::SeqCst) {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the build was interrupted",
+            ));
+        }
         let target = self.path().join(&file.path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        match &file.content {
-            Content::Bytes(bytes) => fs::write(&target, bytes),
-            Content::Copy(source) => fs::copy(self.root.join(source), &target).map(|_| ()),
-        }
-        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", target.display())))
+        let parent = target.parent().unwrap_or(&target);
+        fs::create_dir_all(parent)
+            .and_then(|()| match &file.content {
+                Content::Bytes(bytes) => fs::write(&target, bytes),
+                Content::Copy(source) => fs::copy(self.root.join(source), &target).map(|_| ()),
+            })
+            .map_err(|e| {
+                // A write that fails because Ctrl-C is deleting the folder is the interruption.
+                let kind = if ABANDONED.load(Ordering::SeqCst) {
+                    io::ErrorKind::Interrupted
+                } else {
+                    e.kind()
+                };
+                io::Error::new(kind, format!("writing {}: {e}", target.display()))
+            })
     }
 }
 
 /// Moves the hidden files and folders at the top of the old output (a `.git` folder of a
-/// deployment repository, a `.gitkeep` placeholder) into the new one. advocate never
-/// writes hidden files there itself, so nothing it generated is overwritten.
+/// deployment repository, a `.gitkeep` placeholder) into the new one, unless the new
+/// site has its own (a `.well-known` folder from `static/`): what was generated wins.
 fn keep_hidden_entries(old: &Path, new: &Path) -> io::Result<()> {
     for entry in fs::read_dir(old)? {
         let entry = entry?;
@@ -156,10 +184,11 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
-/// Deletes staging folders of earlier builds that were killed before they could clean up
-/// (a power cut, `kill -9`).
-fn remove_leftovers(parent: &Path, name: &str) {
-    let prefixes = [format!(".{name}.new-"), format!(".{name}.old-")];
+/// Deletes the staging folders of `name` in `parent` whose kind is one of `kinds`
+/// (`.new-`, `.old-`): those of earlier builds that were killed before they could clean
+/// up, or of this one when it is interrupted.
+fn remove_staging_folders(parent: &Path, name: &str, kinds: &[&str]) {
+    let prefixes: Vec<String> = kinds.iter().map(|k| format!(".{name}{k}")).collect();
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };

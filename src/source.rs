@@ -92,6 +92,20 @@ pub fn list(root: &Path, dir: &str, ext: &str) -> io::Result<Vec<PathBuf>> {
 /// Every file under `root/dir`, recursively, relative to `root/dir`, sorted. Hidden files
 /// and folders (editor swap files, `.DS_Store`) are skipped.
 pub fn walk(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    walk_filtered(root, dir, |name| !name.starts_with('.'))
+}
+
+/// Like [`walk`], but keeps the hidden names a published site needs, such as
+/// `.well-known/security.txt`; only `.git`, `.DS_Store` and editor leftovers are skipped.
+pub fn walk_static(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    walk_filtered(root, dir, |name| {
+        !matches!(name, ".git" | ".DS_Store" | ".gitkeep")
+            && !name.ends_with(".swp")
+            && !name.ends_with('~')
+    })
+}
+
+fn walk_filtered(root: &Path, dir: &Path, keep: impl Fn(&str) -> bool) -> io::Result<Vec<PathBuf>> {
     let base = root.join(dir);
     if !base.is_dir() {
         return Ok(Vec::new());
@@ -100,7 +114,7 @@ pub fn walk(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
     let walker = walkdir::WalkDir::new(&base)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| e.depth() == 0 || keep(&e.file_name().to_string_lossy()));
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;
         if entry.file_type().is_file() {
@@ -135,6 +149,18 @@ mod tests {
         fs::write(dir.path().join("big.md"), big).unwrap();
         let err = read(dir.path(), Path::new("big.md"), MAX_FILE_SIZE).unwrap_err();
         assert!(err.message.contains("the limit is"), "{}", err.message);
+    }
+
+    #[test]
+    fn static_files_keep_well_known_but_not_editor_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let stat = dir.path().join("static");
+        fs::create_dir_all(stat.join(".well-known")).unwrap();
+        fs::write(stat.join(".well-known/security.txt"), "x").unwrap();
+        fs::write(stat.join(".DS_Store"), "x").unwrap();
+        fs::write(stat.join("style.css.swp"), "x").unwrap();
+        let files = walk_static(dir.path(), Path::new("static")).unwrap();
+        assert_eq!(files, [Path::new(".well-known/security.txt")]);
     }
 
     #[test]

@@ -114,7 +114,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
 
     let mut assets = BTreeMap::new();
     for dir in [theme_dir.join("static"), PathBuf::from("static")] {
-        for rel in source::walk(root, &dir)? {
+        for rel in source::walk_static(root, &dir)? {
             let out = rel
                 .iter()
                 .map(|s| s.to_string_lossy())

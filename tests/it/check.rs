@@ -228,10 +228,19 @@ fn interrupting_a_build_keeps_the_old_site() {
         .unwrap();
     let started = Instant::now();
     let staging = loop {
+        // Wait until pages are being written into the staging folder.
         let found = fs::read_dir(site.root())
             .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .find(|n| n.starts_with(".public.new-"));
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".public.new-")
+                    && fs::read_dir(p)
+                        .map(|mut d| d.next().is_some())
+                        .unwrap_or(false)
+            });
         if found.is_some() || started.elapsed() > Duration::from_secs(60) {
             break found;
         }
