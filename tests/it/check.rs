@@ -259,10 +259,6 @@ fn interrupting_a_build_keeps_the_old_site() {
     }
     assert_eq!(status.code(), Some(130));
     assert!(site.snapshot() == before, "the published site changed");
-    let leftovers: Vec<_> = fs::read_dir(site.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public"))
-        .collect();
+    let leftovers = site.hidden_entries();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }

@@ -85,11 +85,7 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
         site.snapshot() == before,
         "the published site changed after a failed build"
     );
-    let leftovers: Vec<_> = fs::read_dir(site.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let leftovers = site.hidden_entries();
     assert!(
         leftovers.is_empty(),
         "temporary folders left behind: {leftovers:?}"

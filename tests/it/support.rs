@@ -85,6 +85,15 @@ impl TestSite {
             .collect()
     }
 
+    /// Hidden entries of the site folder: staging folders a build left behind.
+    pub(crate) fn hidden_entries(&self) -> Vec<String> {
+        fs::read_dir(self.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    }
+
     /// Every file under `public/`, relative, sorted.
     pub(crate) fn output_files(&self) -> Vec<String> {
         let base = self.root().join("public");
