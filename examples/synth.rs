@@ -428,32 +428,36 @@ fn hugo_site(dir: &Path, incidents: &[SynthIncident], articles: &[SynthArticle])
         &dir.join("content/about.md"),
         "+++\ntitle = \"About\"\n+++\nA synthetic site.\n",
     );
-    let layouts = dir.join("layouts");
-    write(
-        &layouts.join("_default/baseof.html"),
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ .Title }} — {{ .Site.Title }}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><a href=\"/\">{{ .Site.Title }}</a><nav><a href=\"/articles/\">Reports</a> <a href=\"/tags/\">Tags</a></nav></header><main>{{ block \"main\" . }}{{ end }}</main><footer>{{ .Site.Title }}</footer></body></html>",
-    );
-    write(
-        &layouts.join("_default/single.html"),
-        "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><p><time>{{ .Date.Format \"2 January 2006\" }}</time></p><ul>{{ range .Params.tags }}<li><a href=\"/tags/{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul>{{ with .Params.people }}<p>{{ . }} people</p>{{ end }}{{ with .Params.sources }}<table>{{ range . }}<tr><td>{{ index . 0 }}</td><td><a href=\"{{ index . 2 }}\">{{ index . 1 }}</a></td></tr>{{ end }}</table>{{ end }}{{ .Content }}{{ with .PrevInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}</article>{{ end }}",
-    );
-    write(
-        &layouts.join("_default/list.html"),
-        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ template \"_internal/pagination.html\" . }}{{ end }}",
-    );
-    // Tag pages list every page of the tag on one page, as advocate's do.
-    write(
-        &layouts.join("_default/term.html"),
-        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ end }}",
-    );
-    write(
-        &layouts.join("_default/terms.html"),
-        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}",
-    );
-    write(
-        &layouts.join("index.html"),
-        "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1><ul>{{ range first 5 (where .Site.RegularPages \"Section\" \"articles\") }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}",
-    );
+    // The layouts; `term.html` lists every page of a tag on one page, as advocate does.
+    let layouts: [(&str, &str); 6] = [
+        (
+            "_default/baseof.html",
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ .Title }} — {{ .Site.Title }}</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body><header><a href=\"/\">{{ .Site.Title }}</a><nav><a href=\"/articles/\">Reports</a> <a href=\"/tags/\">Tags</a></nav></header><main>{{ block \"main\" . }}{{ end }}</main><footer>{{ .Site.Title }}</footer></body></html>",
+        ),
+        (
+            "_default/single.html",
+            "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><p><time>{{ .Date.Format \"2 January 2006\" }}</time></p><ul>{{ range .Params.tags }}<li><a href=\"/tags/{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul>{{ with .Params.people }}<p>{{ . }} people</p>{{ end }}{{ with .Params.sources }}<table>{{ range . }}<tr><td>{{ index . 0 }}</td><td><a href=\"{{ index . 2 }}\">{{ index . 1 }}</a></td></tr>{{ end }}</table>{{ end }}{{ .Content }}{{ with .PrevInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}</article>{{ end }}",
+        ),
+        (
+            "_default/list.html",
+            "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ template \"_internal/pagination.html\" . }}{{ end }}",
+        ),
+        (
+            "_default/term.html",
+            "{{ define \"main\" }}<h1>{{ .Title }}</h1><ol>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> <time>{{ .Date.Format \"2 January 2006\" }}</time><p>{{ .Params.summary }}</p></li>{{ end }}</ol>{{ end }}",
+        ),
+        (
+            "_default/terms.html",
+            "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}",
+        ),
+        (
+            "index.html",
+            "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1><ul>{{ range first 5 (where .Site.RegularPages \"Section\" \"articles\") }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}",
+        ),
+    ];
+    for (path, template) in layouts {
+        write(&dir.join("layouts").join(path), template);
+    }
     write(&dir.join("static/style.css"), "body{font-family:system-ui}");
 }
 
