@@ -3,7 +3,7 @@
 //! Templates come from `themes/<name>/templates/`; a file of the same name under the
 //! site's own `templates/` replaces the theme's. Each template is parsed once, here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,7 @@ pub struct Theme {
     /// Every template, parsed.
     pub tera: Tera,
     /// Template name → file it came from, relative to the site root.
-    pub template_paths: HashMap<String, PathBuf>,
+    pub template_paths: BTreeMap<String, PathBuf>,
     /// Interface strings per language.
     pub strings: BTreeMap<String, Strings>,
     /// Assets to copy: path in the output → file relative to the site root. The site's
@@ -157,7 +157,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
     if loaded.diagnostics.is_empty() {
         loaded.theme = Some(Theme {
             tera,
-            template_paths: templates.into_iter().collect(),
+            template_paths: templates,
             strings,
             assets,
             map,

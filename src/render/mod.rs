@@ -142,16 +142,11 @@ pub fn site(
         return Ok(links);
     }
 
-    let templates: BTreeMap<String, PathBuf> = theme
-        .template_paths
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     files.into_par_iter().try_for_each(|file| sink.put(file))?;
     let errors: Vec<Diagnostic> = jobs
         .par_iter()
         .map(
-            |job| match render_job(job, &languages[job.language], theme, &templates) {
+            |job| match render_job(job, &languages[job.language], theme) {
                 Ok(file) => sink.put(file).map(|()| None),
                 Err(d) => Ok(Some(d)),
             },
@@ -790,12 +785,7 @@ fn data_links(b: &ViewBuilder<'_>) -> Value {
     Value::from(map)
 }
 
-fn render_job(
-    job: &Job,
-    language: &Language<'_>,
-    theme: &Theme,
-    templates: &BTreeMap<String, PathBuf>,
-) -> Result<OutputFile, Diagnostic> {
+fn render_job(job: &Job, language: &Language<'_>, theme: &Theme) -> Result<OutputFile, Diagnostic> {
     let config = language.builder.config;
     let mut context = Context::new();
     for (key, value) in &job.values {
@@ -815,7 +805,7 @@ fn render_job(
     let html = theme
         .tera
         .render(job.template, &context)
-        .map_err(|e| template_error(&e, templates))?;
+        .map_err(|e| template_error(&e, &theme.template_paths))?;
     Ok(OutputFile {
         path: file_path(&job.site_path),
         content: Content::Bytes(html.into_bytes()),
