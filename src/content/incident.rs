@@ -476,6 +476,12 @@ mod tests {
         Incident::parse(&file, &config()).map(|(incident, _)| incident)
     }
 
+    /// Fails unless one of `errors` says `needle`.
+    fn assert_reports(errors: &[Diagnostic], needle: &str) {
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains(needle)), "{messages:?}");
+    }
+
     const GOOD: &str = r#"
 title = "Returns from Tumen"
 date = "2024-04-26"
@@ -516,19 +522,8 @@ people = 60
             .replace("people_min = 50", "people_min = 500")
             .replace("lat = 42.97", "lat = 142.97");
         let errors = parse(&text).unwrap_err();
-        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("larger than `people_max`")),
-            "{messages:?}"
-        );
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("`lat` 142.97 is out of range")),
-            "{messages:?}"
-        );
+        assert_reports(&errors, "larger than `people_max`");
+        assert_reports(&errors, "`lat` 142.97 is out of range");
     }
 
     #[test]
@@ -537,19 +532,8 @@ people = 60
             .replace("people_max = 200", "people_max = 9000000000000000000")
             .replace("name = \"Tumen\"", "name = \"?\"");
         let errors = parse(&text).unwrap_err();
-        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("not a plausible number")),
-            "{messages:?}"
-        );
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("has no letters or digits")),
-            "{messages:?}"
-        );
+        assert_reports(&errors, "not a plausible number");
+        assert_reports(&errors, "has no letters or digits");
     }
 
     #[test]
@@ -571,17 +555,8 @@ people = 60
             "date = \"1985\"\nend_date = \"1984\"",
         ))
         .unwrap_err();
-        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("outside the chronology")),
-            "{messages:?}"
-        );
-        assert!(
-            messages.iter().any(|m| m.contains("is before `date`")),
-            "{messages:?}"
-        );
+        assert_reports(&errors, "outside the chronology");
+        assert_reports(&errors, "is before `date`");
     }
 
     #[test]
