@@ -60,7 +60,7 @@ struct PageFrontMatter {
 
 /// A reference from an article to an incident, kept with its place in the file so that a
 /// dangling id can be pointed at.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct IncidentRef {
     /// The incident id as written.
     pub id: String,
@@ -69,7 +69,7 @@ pub struct IncidentRef {
 }
 
 /// A validated, rendered article.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Article {
     /// The file, relative to the site root.
     pub path: PathBuf,
@@ -104,7 +104,7 @@ pub struct Article {
 }
 
 /// A validated, rendered standalone page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Page {
     /// The file, relative to the site root.
     pub path: PathBuf,

@@ -147,8 +147,25 @@ pub struct Place {
     pub lon: Option<f64>,
 }
 
+// Coordinates are hashed by their bits: two places are the same when they were written
+// the same, which is what the fingerprints of rendered pages need.
+impl std::hash::Hash for Place {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let Place {
+            name,
+            region,
+            country,
+            lat,
+            lon,
+        } = self;
+        (name, region, country).hash(state);
+        lat.map(f64::to_bits).hash(state);
+        lon.map(f64::to_bits).hash(state);
+    }
+}
+
 /// One report about an incident, with the figure it gives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 pub struct Source {
     /// Who published it.
     pub publisher: String,
@@ -173,7 +190,7 @@ pub struct Source {
 }
 
 /// A validated incident.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Incident {
     /// The file stem.
     pub id: String,

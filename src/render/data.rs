@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use std::sync::Arc;
 
 use super::{Content, OutputFile};
 use crate::config::Config;
@@ -104,7 +105,7 @@ fn source(s: &Source) -> ExportSource<'_> {
 }
 
 /// The three export files.
-pub(super) fn files(incidents: &[Incident], config: &Config) -> Vec<OutputFile> {
+pub(super) fn files(incidents: &[Arc<Incident>], config: &Config) -> Vec<OutputFile> {
     vec![
         json_file(incidents, config),
         csv_file(incidents, config),
@@ -119,7 +120,7 @@ fn bytes(path: &str, bytes: Vec<u8>) -> OutputFile {
     }
 }
 
-fn json_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn json_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let list: Vec<ExportIncident<'_>> = incidents.iter().map(|i| export(i, config)).collect();
     let mut text = serde_json::to_vec_pretty(&list).unwrap_or_default();
     text.push(b'\n');
@@ -148,7 +149,7 @@ const CSV_COLUMNS: &[&str] = &[
     "source_people",
 ];
 
-fn csv_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn csv_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(CSV_COLUMNS);
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -195,7 +196,7 @@ fn csv_file(incidents: &[Incident], config: &Config) -> OutputFile {
     )
 }
 
-fn geojson_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn geojson_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let mut features = Vec::new();
     for incident in incidents {
         for place in &incident.places {

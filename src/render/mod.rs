@@ -8,28 +8,29 @@
 
 mod chart;
 mod data;
+pub(crate) mod fingerprint;
 pub mod map;
 pub mod views;
 mod xml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Confidence, Kind, Site};
+use crate::content::{Article, Confidence, Incident, Kind, Site};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::InternalLink;
 use crate::slug;
 use crate::theme::{Theme, template_error};
-use views::{
-    IncidentSummary, LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView,
-    ViewBuilder,
-};
+pub use fingerprint::Fingerprints;
+use views::{LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, ViewBuilder};
 
 /// One file of the finished site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +76,35 @@ enum Deferred {
     Incident(usize),
 }
 
+/// Everything a deferred view is built from, and so everything its fingerprint covers:
+/// the view is built from these and the language's `ViewBuilder` alone.
+#[derive(Hash)]
+enum Inputs<'a> {
+    Article {
+        article: &'a Article,
+        incidents: Vec<&'a Incident>,
+    },
+    Incident(&'a Incident),
+}
+
+impl Inputs<'_> {
+    /// The view, as the template value it is known by.
+    fn view(&self, b: &ViewBuilder<'_>) -> (&'static str, Value) {
+        match self {
+            Inputs::Article { article, incidents } => {
+                let incidents = incidents.iter().map(|i| b.incident_summary(i)).collect();
+                (
+                    "article",
+                    Value::from_serializable(&b.article(article, incidents)),
+                )
+            }
+            Inputs::Incident(incident) => {
+                ("incident", Value::from_serializable(&b.incident(incident)))
+            }
+        }
+    }
+}
+
 /// Number of latest items on the home page.
 const HOME_ITEMS: usize = 5;
 /// Number of articles in the feed.
@@ -87,15 +117,43 @@ pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> io::Result<()>;
 }
 
+/// What rendering found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Problems found; nothing should be published when one is an error.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of HTML pages in the site, rendered or unchanged.
+    pub pages: usize,
+    /// Pages whose inputs are those of the previous build: they were not rendered, and
+    /// the previous build's files stand for them. Only with [`Incremental`].
+    pub unchanged: Vec<String>,
+    /// The fingerprint of every page, to pass to the next build. Only with
+    /// [`Incremental`].
+    pub fingerprints: Option<Fingerprints>,
+}
+
+/// What a build that renders only what changed needs to know of the one before.
+pub struct Incremental<'a> {
+    /// The fingerprints of the previous build's pages.
+    pub previous: &'a Fingerprints,
+    /// The digest of the configuration, whatever else pages may depend on that is not
+    /// in the content or templates (command-line options, say).
+    pub config: u64,
+}
+
 /// Renders the whole site into `sink`, each page as soon as it is ready, so the finished
 /// site is never held in memory. Returns the problems found (nothing should be published
 /// when there are errors), or the failure of the sink.
+///
+/// With `incremental`, pages whose fingerprint is the one they had in the previous build
+/// are not rendered (or given to `sink`) but listed in [`Outcome::unchanged`].
 pub fn site(
     site: &Site,
     config: &Config,
     theme: &Theme,
     sink: &dyn Sink,
-) -> io::Result<Vec<Diagnostic>> {
+    incremental: Option<Incremental<'_>>,
+) -> io::Result<Outcome> {
     let mut jobs = Vec::new();
     let mut files = data::files(&site.incidents, config);
     let chron = Chronology {
@@ -139,21 +197,108 @@ pub fn site(
     existing.extend(theme.assets.keys().cloned());
     let links = check_links(site, &existing);
     if !links.is_empty() {
-        return Ok(links);
+        return Ok(Outcome {
+            diagnostics: links,
+            ..Outcome::default()
+        });
     }
 
     files.into_par_iter().try_for_each(|file| sink.put(file))?;
-    let errors: Vec<Diagnostic> = jobs
-        .par_iter()
-        .map(
-            |job| match render_job(job, &languages[job.language], theme) {
-                Ok(file) => sink.put(file).map(|()| None),
-                Err(d) => Ok(Some(d)),
-            },
+    let mut outcome = Outcome {
+        pages: jobs.len(),
+        ..Outcome::default()
+    };
+    let fingerprints = incremental.as_ref().map(|incremental| {
+        let global = {
+            let mut h = fingerprint::hasher();
+            h.write_u64(incremental.config);
+            h.write_u64(theme.digest);
+            h.finish()
+        };
+        // One hasher for all pages, so that values shared by many pages (summaries,
+        // the chronology) are hashed once.
+        let mut values = fingerprint::ValueHasher::default();
+        let pages = jobs
+            .iter()
+            .map(|job| job.fingerprint(&languages[job.language], &mut values))
+            .collect::<Vec<u64>>();
+        (global, pages)
+    });
+    let render = |job: &Job| match render_job(job, &languages[job.language], theme) {
+        Ok(file) => sink.put(file).map(|()| None),
+        Err(d) => Ok(Some(d)),
+    };
+    outcome.diagnostics = match (&incremental, &fingerprints) {
+        (Some(incremental), Some((global, pages))) => {
+            let previous = incremental.previous;
+            let (unchanged, changed): (Vec<_>, Vec<_>) =
+                jobs.iter().zip(pages).partition(|(job, page)| {
+                    previous.get(*global, &file_path(&job.site_path)) == Some(**page)
+                });
+            outcome.unchanged = unchanged
+                .into_iter()
+                .map(|(job, _)| file_path(&job.site_path))
+                .collect();
+            changed
+                .par_iter()
+                .map(|(job, _)| render(job))
+                .filter_map(Result::transpose)
+                .collect::<io::Result<_>>()?
+        }
+        _ => jobs
+            .par_iter()
+            .map(render)
+            .filter_map(Result::transpose)
+            .collect::<io::Result<_>>()?,
+    };
+    outcome.fingerprints = fingerprints.map(|(global, pages)| Fingerprints {
+        global,
+        pages: jobs
+            .iter()
+            .zip(pages)
+            .map(|(job, page)| (file_path(&job.site_path), page))
+            .collect(),
+    });
+    Ok(outcome)
+}
+
+impl Job {
+    /// The fingerprint of everything this page is made from but the templates and the
+    /// configuration (see `fingerprint`).
+    fn fingerprint<'v>(
+        &'v self,
+        language: &Language<'_>,
+        values_hasher: &mut fingerprint::ValueHasher<'v>,
+    ) -> u64 {
+        let Job {
+            site_path,
+            lang,
+            template,
+            title,
+            description,
+            section,
+            values,
+            deferred,
+            language: index,
+        } = self;
+        let mut h = fingerprint::hasher();
+        (
+            site_path,
+            lang,
+            template,
+            title,
+            description,
+            section,
+            index,
         )
-        .filter_map(Result::transpose)
-        .collect::<io::Result<_>>()?;
-    Ok(errors)
+            .hash(&mut h);
+        for (key, value) in values {
+            key.hash(&mut h);
+            h.write_u64(values_hasher.hash(value));
+        }
+        deferred.map(|d| language.inputs(d)).hash(&mut h);
+        h.finish()
+    }
 }
 
 /// "" for the default language, "/ko" for the others.
@@ -201,7 +346,12 @@ struct Language<'a> {
 impl<'a> Language<'a> {
     fn new(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
         let config = builder.config;
-        let articles: Vec<&Article> = site.articles.iter().filter(|a| a.lang == lang).collect();
+        let articles: Vec<&Article> = site
+            .articles
+            .iter()
+            .filter(|a| a.lang == lang)
+            .map(|a| &**a)
+            .collect();
         let mut nav: Vec<(i64, LinkView)> = site
             .pages
             .iter()
@@ -305,25 +455,20 @@ impl<'a> Language<'a> {
         }
     }
 
-    /// Builds the view a job left for render time.
-    fn deferred(&self, deferred: Deferred) -> (&'static str, Value) {
-        let b = &self.builder;
+    /// What the view a job left for render time is built from.
+    fn inputs(&self, deferred: Deferred) -> Inputs<'a> {
         match deferred {
             Deferred::Article(i) => {
                 let article = self.articles[i];
-                let incidents: Vec<IncidentSummary> = article
+                let incidents = article
                     .incidents
                     .iter()
                     .filter_map(|r| self.incident_index.get(r.id.as_str()))
-                    .map(|&k| b.incident_summary(&self.site.incidents[k]))
+                    .map(|&k| &*self.site.incidents[k])
                     .collect();
-                let view = b.article(article, incidents);
-                ("article", Value::from_serializable(&view))
+                Inputs::Article { article, incidents }
             }
-            Deferred::Incident(i) => {
-                let view = b.incident(&self.site.incidents[i]);
-                ("incident", Value::from_serializable(&view))
-            }
+            Deferred::Incident(i) => Inputs::Incident(&self.site.incidents[i]),
         }
     }
 
@@ -576,7 +721,7 @@ impl<'a> Language<'a> {
     /// incident appear as `{gap: true, from, to}` entries; without, they are left out.
     fn decades_value(
         &self,
-        incidents: &[crate::content::Incident],
+        incidents: &[Arc<crate::content::Incident>],
         selected: &[usize],
         b: &ViewBuilder<'_>,
         gaps: bool,
@@ -792,7 +937,7 @@ fn render_job(job: &Job, language: &Language<'_>, theme: &Theme) -> Result<Outpu
         context.insert_value(*key, value.clone());
     }
     if let Some(deferred) = job.deferred {
-        let (key, value) = language.deferred(deferred);
+        let (key, value) = language.inputs(deferred).view(&language.builder);
         context.insert_value(key, value);
     }
     context.insert("lang", &job.lang);
