@@ -222,6 +222,7 @@ mod tests {
             tags: Vec::new(),
             sources: Vec::new(),
             corrections: Vec::new(),
+            translations: Default::default(),
         }
     }
 

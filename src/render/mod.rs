@@ -28,7 +28,7 @@ use crate::slug;
 use crate::theme::{Theme, template_error};
 use views::{
     IncidentSummary, LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView,
-    ViewBuilder,
+    TranslationView, ViewBuilder,
 };
 
 /// One file of the finished site.
@@ -64,6 +64,8 @@ struct Job {
     deferred: Option<Deferred>,
     /// Index of the page's language in the list of languages.
     language: usize,
+    /// What the page's versions in other languages share (see [`link_translations`]).
+    translation: Option<String>,
 }
 
 /// Views built at render time.
@@ -116,6 +118,7 @@ pub fn site(
         files.push(xml::feed(site, config, &language.builder, lang));
         languages.push(language);
     }
+    link_translations(&mut jobs, config, theme);
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
@@ -282,6 +285,8 @@ impl<'a> Language<'a> {
         }
     }
 
+    /// A page of this language. Its translations are the pages at the same path in the
+    /// other languages; articles and pages replace that with their `translation_key`.
     fn job(
         &self,
         site_path: String,
@@ -289,7 +294,9 @@ impl<'a> Language<'a> {
         title: String,
         section: &'static str,
     ) -> Job {
+        let path = site_path.strip_prefix(self.builder.prefix.as_str());
         Job {
+            translation: path.map(|p| format!("path:{p}")),
             site_path,
             lang: self.lang.to_owned(),
             template,
@@ -409,6 +416,7 @@ impl<'a> Language<'a> {
                 "articles",
             );
             job.description = article.summary.clone().unwrap_or_default();
+            job.translation = translation_of("article", article.translation_key.as_ref());
             job.deferred = Some(Deferred::Article(i));
             // Articles are newest first: the next (newer) one is before this one.
             let newer = i.checked_sub(1).map(|k| self.article_summaries[k].clone());
@@ -422,13 +430,14 @@ impl<'a> Language<'a> {
 
         // Each incident, with the articles about it.
         for (i, incident) in site.incidents.iter().enumerate() {
+            let text = incident.text(self.lang);
             let mut job = self.job(
                 format!("{p}/incidents/{}/", incident.id),
                 "incident.html",
-                incident.title.clone(),
+                text.title.to_owned(),
                 "chronology",
             );
-            job.description = crate::markdown::plain_text(&incident.summary_markdown);
+            job.description = crate::markdown::plain_text(text.summary_markdown);
             job.deferred = Some(Deferred::Incident(i));
             let about = self
                 .articles_by_incident
@@ -458,6 +467,7 @@ impl<'a> Language<'a> {
                 "page",
             );
             job.description = page.summary.clone().unwrap_or_default();
+            job.translation = translation_of("page", page.translation_key.as_ref());
             job.values.push(("page", Value::from_serializable(&view)));
             jobs.push(job);
         }
@@ -749,6 +759,47 @@ impl<'a> Language<'a> {
     }
 }
 
+/// What the translations of an article or page share: their `translation_key`. Without
+/// one, a page has no translation.
+fn translation_of(what: &str, key: Option<&crate::content::TranslationKey>) -> Option<String> {
+    key.map(|k| format!("{what}:{}", k.key))
+}
+
+/// Gives every page `translations`: its versions in every language it exists in, itself
+/// included, in the order of `languages`. Versions are the pages sharing a `translation`.
+fn link_translations(jobs: &mut [Job], config: &Config, theme: &Theme) {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter_mut().enumerate() {
+        if let Some(key) = job.translation.take() {
+            groups.entry(key).or_default().push(i);
+        }
+    }
+    let mut values = vec![Value::from(Vec::<Value>::new()); jobs.len()];
+    for mut members in groups.into_values() {
+        members.sort_by_key(|&i| jobs[i].language);
+        let versions: Vec<TranslationView> = members
+            .iter()
+            .map(|&i| {
+                let job = &jobs[i];
+                TranslationView {
+                    name: theme.strings[&job.lang].get("language_name").to_owned(),
+                    url: config.link(&job.site_path),
+                    absolute_url: config.absolute_url(&job.site_path),
+                    is_default: job.lang == config.default_language,
+                    lang: job.lang.clone(),
+                }
+            })
+            .collect();
+        let value = Value::from_serializable(&versions);
+        for &i in &members {
+            values[i] = value.clone();
+        }
+    }
+    for (job, value) in jobs.iter_mut().zip(values) {
+        job.values.push(("translations", value));
+    }
+}
+
 /// How many numbered pages each side of the current one a paginator lists.
 const PAGE_WINDOW: usize = 3;
 
@@ -819,7 +870,12 @@ fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
         .iter()
         .map(|a| (&a.path, &a.body.links))
         .chain(site.pages.iter().map(|p| (&p.path, &p.body.links)))
-        .chain(site.incidents.iter().map(|i| (&i.path, &i.summary.links)));
+        .chain(site.incidents.iter().flat_map(|i| {
+            let translated = i.translations.values().map(|t| &t.summary.links);
+            std::iter::once(&i.summary.links)
+                .chain(translated)
+                .map(move |links| (&i.path, links))
+        }));
     let mut errors = Vec::new();
     for (path, links) in bodies {
         for InternalLink { target, span } in links {
