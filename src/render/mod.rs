@@ -223,10 +223,11 @@ impl<'a> Language<'a> {
             .collect();
         nav.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
         let site_view = SiteView {
-            title: config.title.clone(),
-            description: config.description.clone(),
+            title: config.title(lang).to_owned(),
+            description: config.description(lang).to_owned(),
             home_url: builder.link("/"),
             base_path: config.base_path.clone(),
+            default_language: config.default_language.clone(),
             base_url: config.absolute_url("/"),
             stylesheet_url: config.link("/style.css"),
             feed_url: builder.link("/feed.xml"),
@@ -350,8 +351,9 @@ impl<'a> Language<'a> {
         let config = b.config;
 
         // Home: latest articles and latest incidents.
-        let mut home = self.job(format!("{p}/"), "index.html", config.title.clone(), "home");
-        home.description = config.description.clone();
+        let title = config.title(self.lang).to_owned();
+        let mut home = self.job(format!("{p}/"), "index.html", title, "home");
+        home.description = config.description(self.lang).to_owned();
         let latest: Vec<usize> = (0..self.articles.len().min(HOME_ITEMS)).collect();
         home.values.push(("articles", self.summaries(&latest)));
         let recent: Vec<Value> = self

@@ -23,6 +23,9 @@ pub struct SiteView {
     pub home_url: String,
     /// The base path, `/` or `/monitor/`.
     pub base_path: String,
+    /// The site's default language, in which incident records (source notes,
+    /// corrections) are written.
+    pub default_language: String,
     /// Absolute URL of the site root, with a trailing slash.
     pub base_url: String,
     /// Link to the stylesheet, with a content hash for caching.
