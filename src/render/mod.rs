@@ -21,7 +21,7 @@ use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Confidence, Kind, Site};
+use crate::content::{Article, Confidence, Kind, Site, TranslationKey};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::InternalLink;
 use crate::slug;
@@ -763,7 +763,7 @@ impl<'a> Language<'a> {
 
 /// What the translations of an article or page share: their `translation_key`. Without
 /// one, a page has no translation.
-fn translation_of(what: &str, key: Option<&crate::content::TranslationKey>) -> Option<String> {
+fn translation_of(what: &str, key: Option<&TranslationKey>) -> Option<String> {
     key.map(|k| format!("{what}:{}", k.key))
 }
 
