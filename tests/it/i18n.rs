@@ -257,6 +257,29 @@ fn incidents_show_their_korean_text_or_the_original_marked_as_english() {
 }
 
 #[test]
+fn the_json_export_carries_the_translations_as_written() {
+    let site = bilingual();
+    site.build(&[]);
+    let data: serde_json::Value = serde_json::from_str(&site.read("data/incidents.json")).unwrap();
+    let incidents = data.as_array().unwrap();
+    let tumen = incidents
+        .iter()
+        .find(|i| i["id"] == "2024-04-26-tumen")
+        .unwrap();
+    assert_eq!(tumen["title"], "Returns through Tumen");
+    assert_eq!(tumen["translations"]["ko"]["title"], "투먼을 통한 송환");
+    assert_eq!(
+        tumen["translations"]["ko"]["summary"],
+        "두 기관이 *서로 다른* 수치를 보도했다."
+    );
+    let famine = incidents
+        .iter()
+        .find(|i| i["id"] == "1990s-famine")
+        .unwrap();
+    assert_eq!(famine["translations"], serde_json::json!({}));
+}
+
+#[test]
 fn a_missing_interface_string_names_the_key_and_the_language() {
     let site = bilingual();
     let ko = "themes/default/i18n/ko.toml";
