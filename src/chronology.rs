@@ -223,6 +223,7 @@ mod tests {
             tags: Vec::new(),
             sources: Vec::new(),
             corrections: Vec::new(),
+            translations: Default::default(),
         })
     }
 

@@ -119,6 +119,14 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
         }
     }
 
+    if let Some(reference) = strings.get(&config.default_language) {
+        for (lang, other) in &strings {
+            if *lang != config.default_language {
+                loaded.diagnostics.extend(other.missing_keys(reference));
+            }
+        }
+    }
+
     let mut assets = BTreeMap::new();
     for dir in [theme_dir.join("static"), PathBuf::from("static")] {
         for rel in source::walk_static(root, &dir)? {

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use article::{Article, IncidentRef, Page};
+pub use article::{Article, IncidentRef, Page, TranslationKey};
 pub use date::{PartialDate, Precision};
 pub use incident::{Confidence, Incident, Kind, Place, Source};
 
@@ -173,6 +173,7 @@ pub fn load_with(root: &Path, config: &Config, drafts: bool, cache: &Cache) -> i
         .collect();
     check_references(&site, &incident_ids, &mut loaded.diagnostics);
     check_unique(&site, config, &mut loaded.diagnostics);
+    check_translations(&site, &mut loaded.diagnostics);
 
     if !drafts {
         site.articles.retain(|a| !a.draft);
@@ -326,6 +327,40 @@ fn check_unique(site: &Site, config: &Config, diagnostics: &mut Vec<Diagnostic>)
                 )
                 .help("rename the file or set another `slug`"),
             );
+        }
+    }
+}
+
+/// A `translation_key` names one article (or page) per language: two in one language
+/// would leave readers of the others not knowing which one is the translation.
+fn check_translations(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
+    let articles = site
+        .articles
+        .iter()
+        .map(|a| ("article", &a.lang, &a.translation_key, &a.path));
+    let pages = site
+        .pages
+        .iter()
+        .map(|p| ("page", &p.lang, &p.translation_key, &p.path));
+    let mut seen: BTreeMap<(&str, &String, &str), &PathBuf> = BTreeMap::new();
+    for (what, lang, key, path) in articles.chain(pages) {
+        let Some(key) = key else { continue };
+        match seen.get(&(what, lang, key.key.as_str())) {
+            Some(first) => diagnostics.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "the translation_key `{}` is also used by {}, in the same language (`{lang}`)",
+                        key.key,
+                        display_path(first)
+                    ),
+                )
+                .at(Some(key.span.clone()))
+                .help(format!("translations share a key across languages; within one language each key names one {what}: give this one its own key")),
+            ),
+            None => {
+                seen.insert((what, lang, key.key.as_str()), path);
+            }
         }
     }
 }

@@ -5,6 +5,8 @@
 //! read docs/content.md can read the data, plus derived fields (`url`, the first and last
 //! day of the date's period). Figures are never merged: each source keeps its own.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -32,6 +34,12 @@ struct ExportCorrection {
 }
 
 #[derive(Serialize)]
+struct ExportTranslation<'a> {
+    title: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
 struct ExportIncident<'a> {
     id: &'a str,
     url: String,
@@ -50,6 +58,7 @@ struct ExportIncident<'a> {
     tags: &'a [String],
     sources: Vec<ExportSource<'a>>,
     corrections: Vec<ExportCorrection>,
+    translations: BTreeMap<&'a str, ExportTranslation<'a>>,
 }
 
 fn precision(incident: &Incident) -> &'static str {
@@ -87,6 +96,17 @@ fn export<'a>(incident: &'a Incident, config: &Config) -> ExportIncident<'a> {
             .map(|c| ExportCorrection {
                 date: c.date.to_string(),
                 note: c.note.clone(),
+            })
+            .collect(),
+        translations: incident
+            .translations
+            .iter()
+            .map(|(lang, t)| {
+                let text = ExportTranslation {
+                    title: &t.title,
+                    summary: &t.summary_markdown,
+                };
+                (lang.as_str(), text)
             })
             .collect(),
     }

@@ -24,13 +24,16 @@ use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Confidence, Incident, Kind, Site};
+use crate::content::{Article, Confidence, Incident, Kind, Site, TranslationKey};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::InternalLink;
 use crate::slug;
 use crate::theme::{Theme, template_error};
 pub use fingerprint::Fingerprints;
-use views::{LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, ViewBuilder};
+use views::{
+    LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, TranslationView,
+    ViewBuilder,
+};
 
 /// One file of the finished site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +68,8 @@ struct Job {
     deferred: Option<Deferred>,
     /// Index of the page's language in the list of languages.
     language: usize,
+    /// What the page's versions in other languages share (see [`link_translations`]).
+    translation: Option<String>,
 }
 
 /// Views built at render time.
@@ -174,6 +179,7 @@ pub fn site(
         files.push(xml::feed(site, config, &language.builder, lang));
         languages.push(language);
     }
+    link_translations(&mut jobs, config, theme);
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
@@ -280,6 +286,7 @@ impl Job {
             values,
             deferred,
             language: index,
+            translation,
         } = self;
         let mut h = fingerprint::hasher();
         (
@@ -290,6 +297,7 @@ impl Job {
             description,
             section,
             index,
+            translation,
         )
             .hash(&mut h);
         for (key, value) in values {
@@ -370,10 +378,11 @@ impl<'a> Language<'a> {
             .collect();
         nav.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
         let site_view = SiteView {
-            title: config.title.clone(),
-            description: config.description.clone(),
+            title: config.title(lang).to_owned(),
+            description: config.description(lang).to_owned(),
             home_url: builder.link("/"),
             base_path: config.base_path.clone(),
+            default_language: config.default_language.clone(),
             base_url: config.absolute_url("/"),
             stylesheet_url: config.link("/style.css"),
             feed_url: builder.link("/feed.xml"),
@@ -432,6 +441,8 @@ impl<'a> Language<'a> {
         }
     }
 
+    /// A page of this language. Its translations are the pages at the same path in the
+    /// other languages; articles and pages replace that with their `translation_key`.
     fn job(
         &self,
         site_path: String,
@@ -439,7 +450,9 @@ impl<'a> Language<'a> {
         title: String,
         section: &'static str,
     ) -> Job {
+        let path = site_path.strip_prefix(self.builder.prefix.as_str());
         Job {
+            translation: path.map(|p| format!("path:{p}")),
             site_path,
             lang: self.lang.to_owned(),
             template,
@@ -488,8 +501,9 @@ impl<'a> Language<'a> {
         let config = b.config;
 
         // Home: latest articles and latest incidents.
-        let mut home = self.job(format!("{p}/"), "index.html", config.title.clone(), "home");
-        home.description = config.description.clone();
+        let title = config.title(self.lang).to_owned();
+        let mut home = self.job(format!("{p}/"), "index.html", title, "home");
+        home.description = config.description(self.lang).to_owned();
         let latest: Vec<usize> = (0..self.articles.len().min(HOME_ITEMS)).collect();
         home.values.push(("articles", self.summaries(&latest)));
         let recent: Vec<Value> = self
@@ -554,6 +568,7 @@ impl<'a> Language<'a> {
                 "articles",
             );
             job.description = article.summary.clone().unwrap_or_default();
+            job.translation = translation_of("article", article.translation_key.as_ref());
             job.deferred = Some(Deferred::Article(i));
             // Articles are newest first: the next (newer) one is before this one.
             let newer = i.checked_sub(1).map(|k| self.article_summaries[k].clone());
@@ -567,13 +582,14 @@ impl<'a> Language<'a> {
 
         // Each incident, with the articles about it.
         for (i, incident) in site.incidents.iter().enumerate() {
+            let text = incident.text(self.lang);
             let mut job = self.job(
                 format!("{p}/incidents/{}/", incident.id),
                 "incident.html",
-                incident.title.clone(),
+                text.title.to_owned(),
                 "chronology",
             );
-            job.description = crate::markdown::plain_text(&incident.summary_markdown);
+            job.description = crate::markdown::plain_text(text.summary_markdown);
             job.deferred = Some(Deferred::Incident(i));
             let about = self
                 .articles_by_incident
@@ -603,6 +619,7 @@ impl<'a> Language<'a> {
                 "page",
             );
             job.description = page.summary.clone().unwrap_or_default();
+            job.translation = translation_of("page", page.translation_key.as_ref());
             job.values.push(("page", Value::from_serializable(&view)));
             jobs.push(job);
         }
@@ -894,6 +911,47 @@ impl<'a> Language<'a> {
     }
 }
 
+/// What the translations of an article or page share: their `translation_key`. Without
+/// one, a page has no translation.
+fn translation_of(what: &str, key: Option<&TranslationKey>) -> Option<String> {
+    key.map(|k| format!("{what}:{}", k.key))
+}
+
+/// Gives every page `translations`: its versions in every language it exists in, itself
+/// included, in the order of `languages`. Versions are the pages sharing a `translation`.
+fn link_translations(jobs: &mut [Job], config: &Config, theme: &Theme) {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter_mut().enumerate() {
+        if let Some(key) = job.translation.take() {
+            groups.entry(key).or_default().push(i);
+        }
+    }
+    let mut values = vec![Value::from(Vec::<Value>::new()); jobs.len()];
+    for mut members in groups.into_values() {
+        members.sort_by_key(|&i| jobs[i].language);
+        let versions: Vec<TranslationView> = members
+            .iter()
+            .map(|&i| {
+                let job = &jobs[i];
+                TranslationView {
+                    name: theme.strings[&job.lang].get("language_name").to_owned(),
+                    url: config.link(&job.site_path),
+                    absolute_url: config.absolute_url(&job.site_path),
+                    is_default: job.lang == config.default_language,
+                    lang: job.lang.clone(),
+                }
+            })
+            .collect();
+        let value = Value::from_serializable(&versions);
+        for &i in &members {
+            values[i] = value.clone();
+        }
+    }
+    for (job, value) in jobs.iter_mut().zip(values) {
+        job.values.push(("translations", value));
+    }
+}
+
 /// How many numbered pages each side of the current one a paginator lists.
 const PAGE_WINDOW: usize = 3;
 
@@ -964,7 +1022,12 @@ fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
         .iter()
         .map(|a| (&a.path, &a.body.links))
         .chain(site.pages.iter().map(|p| (&p.path, &p.body.links)))
-        .chain(site.incidents.iter().map(|i| (&i.path, &i.summary.links)));
+        .chain(site.incidents.iter().flat_map(|i| {
+            let translated = i.translations.values().map(|t| &t.summary.links);
+            std::iter::once(&i.summary.links)
+                .chain(translated)
+                .map(move |links| (&i.path, links))
+        }));
     let mut errors = Vec::new();
     for (path, links) in bodies {
         for InternalLink { target, span } in links {

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod chronology;
 mod errors;
+mod i18n;
 mod incremental;
 mod robustness;
 mod serve;
