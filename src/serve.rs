@@ -34,7 +34,7 @@ use crate::incremental::{Files, Session};
 /// Where the reload events are streamed; outside any page address a site can have.
 pub const EVENTS_PATH: &str = "/__advocate/events";
 /// How long the watcher waits for an editor's burst of writes to end.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
 /// How many ports after the requested one are tried when it is taken.
 const PORT_TRIES: u16 = 10;
 

@@ -117,14 +117,25 @@ type Entries<T> = Mutex<HashMap<PathBuf, Parsed<T>>>;
 impl Cache {
     /// Drops the entries of `path` (relative to the site root) and of any file under it.
     pub fn forget(&self, path: &Path) {
+        fn drop_file<T>(entries: &Entries<T>, path: &Path) -> bool {
+            entries
+                .lock()
+                .is_ok_and(|mut map| map.remove(path).is_some())
+        }
         fn drop_under<T>(entries: &Entries<T>, path: &Path) {
             if let Ok(mut map) = entries.lock() {
                 map.retain(|p, _| !p.starts_with(path));
             }
         }
-        drop_under(&self.articles, path);
-        drop_under(&self.incidents, path);
-        drop_under(&self.pages, path);
+        // Usually one file was saved; a folder (renamed, removed) needs a look at all.
+        let file = drop_file(&self.articles, path)
+            | drop_file(&self.incidents, path)
+            | drop_file(&self.pages, path);
+        if !file {
+            drop_under(&self.articles, path);
+            drop_under(&self.incidents, path);
+            drop_under(&self.pages, path);
+        }
     }
 
     /// Drops every entry.

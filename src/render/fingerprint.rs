@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use tera::Value;
+
+use crate::content::Site;
 use tera::value::ValueKind;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64_with_seed};
 
@@ -22,6 +24,13 @@ pub struct Fingerprints {
     pub(crate) global: u64,
     /// Output path → fingerprint of the page written there.
     pub(crate) pages: HashMap<String, u64>,
+    /// The model of that build. Holding it keeps the addresses of its items, by which
+    /// fingerprints know them, from being given to new items.
+    #[expect(dead_code, reason = "held, never read")]
+    pub(crate) site: Site,
+    /// Summaries shared by list pages, with their hashes, by language and item: those
+    /// of unchanged items are reused rather than built and hashed again.
+    pub(crate) summaries: HashMap<(usize, usize, u64), (Value, u64)>,
 }
 
 impl Fingerprints {
@@ -64,6 +73,17 @@ const FLOAT: u64 = 10;
 const OTHER: u64 = 11;
 
 impl<'v> ValueHasher<'v> {
+    /// Records the hash of an array or map computed by an earlier build.
+    pub(crate) fn know(&mut self, value: &'v Value, hash: u64) {
+        if let Some(items) = value.as_array() {
+            self.seen
+                .insert((items.as_ptr() as usize, items.len()), hash);
+        } else if let Some(map) = value.as_map() {
+            self.seen
+                .insert((std::ptr::from_ref(map) as usize, map.len()), hash);
+        }
+    }
+
     /// The hash of `value` and everything in it. Scalars are hashed in one pass over
     /// their bytes, seeded with their kind; arrays and maps hash the hashes of their
     /// items, and are remembered.

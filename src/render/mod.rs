@@ -83,13 +83,58 @@ enum Deferred {
 
 /// Everything a deferred view is built from, and so everything its fingerprint covers:
 /// the view is built from these and the language's `ViewBuilder` alone.
-#[derive(Hash)]
 enum Inputs<'a> {
     Article {
         article: &'a Article,
         incidents: Vec<&'a Incident>,
     },
     Incident(&'a Incident),
+}
+
+/// Model items are known by their address: the parse cache gives an unchanged file's item
+/// to the next build as it is, and a changed file a new item. Addresses are unique
+/// because the previous build's `Fingerprints` hold its whole model alive.
+fn identity<T>(item: &T) -> usize {
+    std::ptr::from_ref(item) as usize
+}
+
+/// Where an article's summary is found again: its language and identity.
+type SummaryKey = (usize, usize, u64);
+
+fn article_key(language: usize, article: &Article) -> SummaryKey {
+    (language, identity(article), 0)
+}
+
+/// An incident's summary also lists the articles about it.
+fn incident_key(
+    language: usize,
+    incident: &Incident,
+    about: &[usize],
+    articles: &[&Article],
+) -> SummaryKey {
+    let mut h = fingerprint::hasher();
+    for &k in about {
+        h.write_usize(identity(articles[k]));
+    }
+    (language, identity(incident), h.finish())
+}
+
+impl Hash for Inputs<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Inputs::Article { article, incidents } => {
+                state.write_u8(0);
+                state.write_usize(identity(*article));
+                for incident in incidents {
+                    state.write_usize(identity(*incident));
+                }
+            }
+            Inputs::Incident(incident) => {
+                state.write_u8(1);
+                state.write_usize(identity(*incident));
+            }
+        }
+    }
 }
 
 impl Inputs<'_> {
@@ -159,6 +204,17 @@ pub fn site(
     sink: &dyn Sink,
     incremental: Option<Incremental<'_>>,
 ) -> io::Result<Outcome> {
+    let global = incremental.as_ref().map(|incremental| {
+        let mut h = fingerprint::hasher();
+        h.write_u64(incremental.config);
+        h.write_u64(theme.digest);
+        h.finish()
+    });
+    // What the previous build made with the same configuration and theme.
+    let memo = incremental
+        .as_ref()
+        .map(|incremental| incremental.previous)
+        .filter(|previous| Some(previous.global) == global);
     let mut jobs = Vec::new();
     let mut files = data::files(&site.incidents, config);
     let chron = Chronology {
@@ -173,7 +229,7 @@ pub fn site(
             strings: &theme.strings[lang],
             prefix: lang_prefix(config, lang),
         };
-        let language = Language::new(site, builder, lang, index);
+        let language = Language::new(site, builder, lang, index, memo);
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
@@ -214,16 +270,13 @@ pub fn site(
         pages: jobs.len(),
         ..Outcome::default()
     };
-    let fingerprints = incremental.as_ref().map(|incremental| {
-        let global = {
-            let mut h = fingerprint::hasher();
-            h.write_u64(incremental.config);
-            h.write_u64(theme.digest);
-            h.finish()
-        };
+    let mut values = fingerprint::ValueHasher::default();
+    let fingerprints = global.map(|global| {
+        for language in &languages {
+            language.known_hashes(memo, &mut values);
+        }
         // One hasher for all pages, so that values shared by many pages (summaries,
         // the chronology) are hashed once.
-        let mut values = fingerprint::ValueHasher::default();
         let pages = jobs
             .iter()
             .map(|job| job.fingerprint(&languages[job.language], &mut values))
@@ -263,6 +316,15 @@ pub fn site(
             .iter()
             .zip(pages)
             .map(|(job, page)| (file_path(&job.site_path), page))
+            .collect(),
+        site: site.clone(),
+        summaries: languages
+            .iter()
+            .flat_map(|language| language.summaries_by_key())
+            .map(|(key, value)| {
+                let hash = values.hash(value);
+                (key, (value.clone(), hash))
+            })
             .collect(),
     });
     Ok(outcome)
@@ -352,7 +414,14 @@ struct Language<'a> {
 }
 
 impl<'a> Language<'a> {
-    fn new(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
+    /// The language's shared views; those of unchanged items are taken from `memo`.
+    fn new(
+        site: &'a Site,
+        builder: ViewBuilder<'a>,
+        lang: &'a str,
+        index: usize,
+        memo: Option<&Fingerprints>,
+    ) -> Self {
         let config = builder.config;
         let articles: Vec<&Article> = site
             .articles
@@ -400,25 +469,32 @@ impl<'a> Language<'a> {
                     .push(i);
             }
         }
+        let remembered = |key: &SummaryKey| memo?.summaries.get(key).map(|(v, _)| v.clone());
         let article_summaries = articles
             .par_iter()
-            .map(|a| Value::from_serializable(&builder.article_summary(a)))
+            .map(|a| {
+                remembered(&article_key(index, a))
+                    .unwrap_or_else(|| Value::from_serializable(&builder.article_summary(a)))
+            })
             .collect();
         let incident_summaries = site
             .incidents
             .par_iter()
             .map(|incident| {
-                let mut view = builder.incident_summary(incident);
-                let about = articles_by_incident.get(incident.id.as_str());
-                view.articles = about
-                    .into_iter()
-                    .flatten()
-                    .map(|&k| LinkView {
-                        title: articles[k].title.clone(),
-                        url: builder.article_url(articles[k]),
-                    })
-                    .collect();
-                Value::from_serializable(&view)
+                let about: &[usize] = articles_by_incident
+                    .get(incident.id.as_str())
+                    .map_or(&[], Vec::as_slice);
+                remembered(&incident_key(index, incident, about, &articles)).unwrap_or_else(|| {
+                    let mut view = builder.incident_summary(incident);
+                    view.articles = about
+                        .iter()
+                        .map(|&k| LinkView {
+                            title: articles[k].title.clone(),
+                            url: builder.article_url(articles[k]),
+                        })
+                        .collect();
+                    Value::from_serializable(&view)
+                })
             })
             .collect();
         Language {
@@ -482,6 +558,45 @@ impl<'a> Language<'a> {
                 Inputs::Article { article, incidents }
             }
             Deferred::Incident(i) => Inputs::Incident(&self.site.incidents[i]),
+        }
+    }
+
+    /// Every shared summary, by the key that finds it again in the next build.
+    fn summaries_by_key(&self) -> impl Iterator<Item = (SummaryKey, &Value)> {
+        let articles = self
+            .articles
+            .iter()
+            .map(|a| article_key(self.index, a))
+            .zip(&self.article_summaries);
+        let incidents = self
+            .site
+            .incidents
+            .iter()
+            .map(|incident| {
+                let about: &[usize] = self
+                    .articles_by_incident
+                    .get(incident.id.as_str())
+                    .map_or(&[], Vec::as_slice);
+                incident_key(self.index, incident, about, &self.articles)
+            })
+            .zip(&self.incident_summaries);
+        articles.chain(incidents)
+    }
+
+    /// Tells `values` the hashes of the summaries taken from `memo`, so that they are
+    /// not walked again.
+    fn known_hashes<'v>(
+        &'v self,
+        memo: Option<&Fingerprints>,
+        values: &mut fingerprint::ValueHasher<'v>,
+    ) {
+        let Some(memo) = memo else {
+            return;
+        };
+        for (key, value) in self.summaries_by_key() {
+            if let Some((_, hash)) = memo.summaries.get(&key) {
+                values.know(value, *hash);
+            }
         }
     }
 
