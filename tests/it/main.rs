@@ -5,6 +5,7 @@
 mod build;
 mod check;
 mod chronology;
+mod determinism;
 mod errors;
 mod i18n;
 mod incremental;
