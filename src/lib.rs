@@ -4,11 +4,11 @@
 //!
 //! ```text
 //! Config::parse → content::load ─┐
-//!                 theme::load ───┴→ render::site → privacy gate → Sink
-//!   site.toml     articles, incidents,  every page,     no forbidden    staging folder
-//!                 pages; templates      in parallel     string          (build), memory
-//!                                                                       (serve), nothing
-//!                                                                       (check)
+//!                 theme::load ───┴→ images::publish → render::site → gates → Sink
+//!   site.toml     articles,         images in        every page,    no        staging folder
+//!                 incidents,        every width,     in parallel    forbidden (build), memory
+//!                 pages; templates  no metadata                     name, no  (serve), nothing
+//!                                                                   metadata  (check)
 //! ```
 //!
 //! Every step collects problems in the user's site as [`Diagnostic`]s and runs to the end
@@ -24,6 +24,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod i18n;
+pub mod images;
 pub mod links;
 pub mod markdown;
 pub mod output;
@@ -57,6 +58,8 @@ pub struct Options {
     pub strict: bool,
     /// Also fetch every source URL and warn about those that fail (`check --external`).
     pub external: bool,
+    /// Images encoded by earlier builds with these options (`serve` rebuilds often).
+    pub image_cache: images::Cache,
 }
 
 /// The result of running the pipeline.
@@ -158,11 +161,19 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    let gate = privacy::PrivacyGate::new(root, &config, sink);
-    let problems = render::site(&loaded.site, &config, &theme, &gate)?;
+    let clean = images::MetadataGate::new(root, sink);
+    let gate = privacy::PrivacyGate::new(root, &config, &clean);
+    let limit = config.max_image_size;
+    let published = images::publish(root, &theme.assets, limit, &options.image_cache, &gate)?;
+    generated.diagnostics.extend(published.diagnostics);
+    if generated.has_errors() {
+        return Ok(finish(generated, options));
+    }
+    let problems = render::site(&loaded.site, &config, &theme, &published.images, &gate)?;
     generated.pages = gate.pages();
     generated.diagnostics.extend(problems);
     generated.diagnostics.extend(gate.violations());
+    generated.diagnostics.extend(clean.violations());
     Ok(finish(generated, options))
 }
 

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod chronology;
 mod errors;
+mod images;
 mod robustness;
 mod serve;
 mod support;

@@ -1,0 +1,979 @@
+//! Images: no original is ever published.
+//!
+//! A photo straight from a phone carries the place it was taken (GPS), the time, the
+//! camera's serial number and often the owner's name. Hugo strips this only from the
+//! images it resizes and publishes originals with their GPS position intact
+//! (hugo#12506); here no original reaches the output at all. [`publish`] decodes every
+//! JPEG, PNG, WebP and GIF among the static files, turns it upright according to its
+//! EXIF orientation, and encodes it anew in a few widths: encoders write pixels, never
+//! the metadata that came with them. [`MetadataGate`] then looks inside every file on its
+//! way out, whatever produced it, and refuses any image that still carries metadata.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::imageops::FilterType;
+use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageError, ImageReader, Limits};
+use rayon::prelude::*;
+
+use crate::diagnostics::Diagnostic;
+use crate::render::{Content, OutputFile, Sink};
+
+/// Widths, in pixels, of the copies made for `srcset`. The widest copy takes the
+/// original's name; no copy is wider than the original.
+pub const WIDTHS: [u32; 3] = [480, 960, 1600];
+/// JPEG quality: photos look as they did, at a fraction of a camera's file size.
+const JPEG_QUALITY: u8 = 82;
+/// Largest image file accepted by default, in bytes (`[limits] image_size_kib`).
+pub const MAX_IMAGE_SIZE: u64 = 20 * 1024 * 1024;
+/// Largest width or height accepted: a "decompression bomb" of a few KiB that claims
+/// to be 100 000 pixels wide fails here, before any memory is taken.
+const MAX_SIDE: u32 = 16_384;
+/// Most memory one image may take while it is decoded.
+const MAX_ALLOC: u64 = 512 * 1024 * 1024;
+
+/// The image formats advocate re-encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Jpeg,
+    Png,
+    WebP,
+    Gif,
+}
+
+impl Format {
+    /// The format of a file ending in `.ext`, if it is one we re-encode.
+    fn of_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "jpg" | "jpeg" => Some(Format::Jpeg),
+            "png" => Some(Format::Png),
+            "webp" => Some(Format::WebP),
+            "gif" => Some(Format::Gif),
+            _ => None,
+        }
+    }
+
+    /// The format the first bytes of a file announce.
+    fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+            Some(Format::WebP)
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            Some(Format::Gif)
+        } else {
+            None
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::WebP => "WebP",
+            Format::Gif => "GIF",
+        }
+    }
+}
+
+/// Image formats that carry metadata but that advocate cannot re-encode, by extension.
+const FOREIGN_EXTENSIONS: &[(&str, &str)] = &[
+    ("heic", "HEIC"),
+    ("heif", "HEIF"),
+    ("avif", "AVIF"),
+    ("tif", "TIFF"),
+    ("tiff", "TIFF"),
+    ("bmp", "BMP"),
+    ("jxl", "JPEG XL"),
+    ("psd", "Photoshop"),
+    ("dng", "camera raw"),
+    ("cr2", "camera raw"),
+    ("cr3", "camera raw"),
+    ("nef", "camera raw"),
+    ("arw", "camera raw"),
+    ("orf", "camera raw"),
+    ("raf", "camera raw"),
+    ("rw2", "camera raw"),
+];
+
+/// The name of a format advocate cannot clean, recognised by name or by content.
+fn foreign(path: &Path, head: &[u8]) -> Option<&'static str> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if let Some((_, name)) = FOREIGN_EXTENSIONS
+        .iter()
+        .find(|(e, _)| ext.as_deref() == Some(e))
+    {
+        return Some(name);
+    }
+    let brand = head.get(8..12).unwrap_or_default();
+    if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        Some("TIFF")
+    } else if head.get(4..8) == Some(b"ftyp") && matches!(brand, b"avif" | b"avis") {
+        Some("AVIF")
+    } else if head.get(4..8) == Some(b"ftyp")
+        && matches!(
+            brand,
+            b"heic" | b"heix" | b"heim" | b"heis" | b"mif1" | b"msf1"
+        )
+    {
+        Some("HEIC")
+    } else if head.starts_with(b"8BPS") {
+        Some("Photoshop")
+    } else if head.starts_with(&[0xFF, 0x0A]) || head.starts_with(b"\0\0\0\x0cJXL ") {
+        Some("JPEG XL")
+    } else {
+        None
+    }
+}
+
+/// An image as published: its size and its copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// Width of the widest copy, the one at the original's path.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// Every copy as (width, output path), narrowest first; the last is at the
+    /// original's path.
+    pub copies: Vec<(u32, String)>,
+}
+
+/// Output path of an original image → what was published in its place.
+pub type Images = BTreeMap<String, Image>;
+
+/// What [`publish`] did.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// The images published, by the output path of their original.
+    pub images: Images,
+    /// Images that could not be published, and static files that look like images.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Images encoded by earlier builds of this process, by the bytes they came from and
+/// the path they go to: `serve` rebuilds the site on every save without encoding an
+/// unchanged photo again. Clones share one cache; it keeps only what the latest build
+/// used.
+#[derive(Clone, Default)]
+pub struct Cache(Arc<Mutex<CacheState>>);
+
+#[derive(Default)]
+struct CacheState {
+    /// Filled by the build in progress.
+    current: HashMap<u64, Arc<Vec<Encoded>>>,
+    /// What the build before used; dropped when this one ends.
+    previous: HashMap<u64, Arc<Vec<Encoded>>>,
+}
+
+impl Cache {
+    fn key(out: &str, bytes: &[u8]) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        out.hash(&mut hasher);
+        bytes.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn get(&self, key: u64) -> Option<Arc<Vec<Encoded>>> {
+        let mut state = self.0.lock().ok()?;
+        if let Some(found) = state.current.get(&key) {
+            return Some(Arc::clone(found));
+        }
+        let found = state.previous.remove(&key)?;
+        state.current.insert(key, Arc::clone(&found));
+        Some(found)
+    }
+
+    fn insert(&self, key: u64, copies: Arc<Vec<Encoded>>) {
+        if let Ok(mut state) = self.0.lock() {
+            state.current.insert(key, copies);
+        }
+    }
+
+    /// Starts a build: what the last one used may be used again, the rest is dropped.
+    fn start(&self) {
+        if let Ok(mut state) = self.0.lock() {
+            state.previous = std::mem::take(&mut state.current);
+        }
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let size = self.0.lock().map_or(0, |s| s.current.len());
+        write!(f, "Cache({size} images)")
+    }
+}
+
+/// Re-encodes every image among `assets` (output path → file relative to `root`) into
+/// `sink`, in parallel. The other assets are left for the caller to copy; a site without
+/// images costs a look at the first bytes of each static file.
+pub fn publish(
+    root: &Path,
+    assets: &BTreeMap<String, PathBuf>,
+    size_limit: u64,
+    cache: &Cache,
+    sink: &dyn Sink,
+) -> io::Result<Published> {
+    cache.start();
+    let results: Vec<Option<Result<(String, Image), Diagnostic>>> = assets
+        .par_iter()
+        .map(|(out, source)| {
+            publish_one(
+                root,
+                (out.as_str(), source.as_path()),
+                size_limit,
+                cache,
+                sink,
+            )
+        })
+        .collect::<io::Result<_>>()?;
+    let mut published = Published::default();
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok((out, image)) => {
+                published.images.insert(out, image);
+            }
+            Err(d) => published.diagnostics.push(d),
+        }
+    }
+    for (out, image) in &published.images {
+        for (_, copy) in &image.copies {
+            if copy != out && assets.contains_key(copy) {
+                published.diagnostics.push(
+                    Diagnostic::error(
+                        &assets[copy],
+                        format!("this file has the name of a smaller copy of {out}"),
+                    )
+                    .help("rename one of the two files: names ending in -480w, -960w or -1600w are taken by image copies"),
+                );
+            }
+        }
+    }
+    Ok(published)
+}
+
+/// Publishes one asset if it is an image: `None` for other files.
+fn publish_one(
+    root: &Path,
+    (out, source): (&str, &Path),
+    size_limit: u64,
+    cache: &Cache,
+    sink: &dyn Sink,
+) -> io::Result<Option<Result<(String, Image), Diagnostic>>> {
+    let full = root.join(source);
+    let named = Format::of_extension(source);
+    if named.is_none() {
+        let head = read_head(&full)?;
+        if let Some(name) = foreign(source, &head) {
+            return Ok(Some(Err(unsupported(source, name))));
+        }
+        if let Some(format) = Format::sniff(&head) {
+            return Ok(Some(Err(Diagnostic::error(
+                source,
+                format!("this file is a {} image under another name", format.name()),
+            )
+            .help(
+                "give it the extension of its format (.jpg, .png, .webp or .gif) so that it is cleaned of metadata like every image",
+            ))));
+        }
+        return Ok(None);
+    }
+    let size = fs::metadata(&full)?.len();
+    if size > size_limit {
+        return Ok(Some(Err(Diagnostic::error(
+            source,
+            format!(
+                "this image is {} KiB; the limit is {} KiB",
+                size / 1024,
+                size_limit / 1024
+            ),
+        )
+        .help("export it at a smaller size (2000 pixels wide is plenty), or raise [limits] image_size_kib in site.toml"))));
+    }
+    let bytes = fs::read(&full)?;
+    if let Some(name) = foreign(Path::new(""), &bytes) {
+        return Ok(Some(Err(unsupported(source, name))));
+    }
+    let key = Cache::key(out, &bytes);
+    let copies = match cache.get(key) {
+        Some(copies) => copies,
+        None => match reencode(&bytes, out) {
+            Ok(copies) => {
+                let copies = Arc::new(copies);
+                cache.insert(key, Arc::clone(&copies));
+                copies
+            }
+            Err(e) => return Ok(Some(Err(undecodable(source, &e)))),
+        },
+    };
+    let (width, height) = copies.last().map_or((0, 0), |c| (c.width, c.height));
+    let mut image = Image {
+        width,
+        height,
+        copies: Vec::with_capacity(copies.len()),
+    };
+    for copy in copies.iter() {
+        image.copies.push((copy.width, copy.path.clone()));
+        sink.put(OutputFile {
+            path: copy.path.clone(),
+            content: Content::Bytes(copy.bytes.clone()),
+        })?;
+    }
+    Ok(Some(Ok((out.to_owned(), image))))
+}
+
+/// The first bytes of a file, enough to recognise its format.
+fn read_head(path: &Path) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(16);
+    fs::File::open(path)?.take(16).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+fn unsupported(source: &Path, format: &str) -> Diagnostic {
+    Diagnostic::error(
+        source,
+        format!("advocate cannot remove the metadata of {format} images, so it will not publish this one"),
+    )
+    .help("export it as JPEG (photos) or PNG (drawings, screenshots) and use that file instead")
+}
+
+fn undecodable(source: &Path, error: &ImageError) -> Diagnostic {
+    let (what, help) = match error {
+        ImageError::Limits(_) => (
+            format!("this image is too large to decode ({error})"),
+            format!(
+                "export it at most {MAX_SIDE} pixels wide and high; 2000 pixels is plenty for a web page"
+            ),
+        ),
+        ImageError::Unsupported(_) => (
+            format!("this image uses a variant of its format that cannot be read ({error})"),
+            "open it in an image editor and export it again as JPEG or PNG".to_owned(),
+        ),
+        _ => (
+            format!("this image cannot be read: it is damaged or not what its name says ({error})"),
+            "open it in an image editor and export it again as JPEG or PNG".to_owned(),
+        ),
+    };
+    Diagnostic::error(source, what).help(help)
+}
+
+/// One encoded copy of an image.
+struct Encoded {
+    path: String,
+    width: u32,
+    height: u32,
+    bytes: Vec<u8>,
+}
+
+/// Decodes an image, turns it upright and encodes it in each width of [`WIDTHS`] below
+/// its own, narrowest first; the widest copy takes the path `out` of the original.
+fn reencode(bytes: &[u8], out: &str) -> Result<Vec<Encoded>, ImageError> {
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format()?;
+    reader.limits(limits());
+    let format = reader.format().and_then(|f| match f {
+        image::ImageFormat::Jpeg => Some(Format::Jpeg),
+        image::ImageFormat::Png => Some(Format::Png),
+        image::ImageFormat::WebP => Some(Format::WebP),
+        image::ImageFormat::Gif => Some(Format::Gif),
+        _ => None,
+    });
+    let Some(format) = format else {
+        return Err(ImageError::IoError(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a JPEG, PNG, WebP or GIF image",
+        )));
+    };
+    if format == Format::Gif {
+        let (width, height, bytes) = reencode_gif(bytes)?;
+        return Ok(vec![Encoded {
+            path: out.to_owned(),
+            width,
+            height,
+            bytes,
+        }]);
+    }
+    let mut decoder = reader.into_decoder()?;
+    let orientation = decoder.orientation()?;
+    let mut image = DynamicImage::from_decoder(decoder)?;
+    image.apply_orientation(orientation);
+
+    let widest = image.width().min(WIDTHS[WIDTHS.len() - 1]);
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < widest).collect();
+    widths.push(widest);
+    // Each copy is scaled from the next wider one: cheaper than from the original, and
+    // as sharp.
+    let mut copies = Vec::with_capacity(widths.len());
+    let mut current = image;
+    for (i, &width) in widths.iter().enumerate().rev() {
+        if width != current.width() {
+            let height = scaled_height(current.width(), current.height(), width);
+            current = current.resize_exact(width, height, FilterType::Lanczos3);
+        }
+        let path = if i == widths.len() - 1 {
+            out.to_owned()
+        } else {
+            copy_path(out, width)
+        };
+        copies.push(Encoded {
+            path,
+            width,
+            height: current.height(),
+            bytes: encode(&current, format)?,
+        });
+    }
+    copies.reverse();
+    Ok(copies)
+}
+
+/// The height that keeps the proportions of `width`×`height` at `new_width`.
+fn scaled_height(width: u32, height: u32, new_width: u32) -> u32 {
+    let scaled =
+        (u64::from(height) * u64::from(new_width) + u64::from(width) / 2) / u64::from(width);
+    u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+}
+
+/// `img/x.jpg` at 480 pixels → `img/x-480w.jpg`.
+fn copy_path(out: &str, width: u32) -> String {
+    let dot = out
+        .rfind('.')
+        .filter(|&d| !out[d..].contains('/'))
+        .unwrap_or(out.len());
+    format!("{}-{width}w{}", &out[..dot], &out[dot..])
+}
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    limits
+}
+
+/// Encodes pixels alone: no encoder here is given metadata, an ICC profile or a comment.
+fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, ImageError> {
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => {
+            let encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+            match image {
+                DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => {
+                    image.write_with_encoder(encoder)?;
+                }
+                _ => DynamicImage::from(image.to_rgb8()).write_with_encoder(encoder)?,
+            }
+        }
+        Format::Png => image.write_with_encoder(PngEncoder::new(&mut out))?,
+        Format::WebP => {
+            let encoder = WebPEncoder::new_lossless(&mut out);
+            match image {
+                DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
+                    image.write_with_encoder(encoder)?;
+                }
+                _ => DynamicImage::from(image.to_rgba8()).write_with_encoder(encoder)?,
+            }
+        }
+        Format::Gif => unreachable!("GIFs are encoded frame by frame"),
+    }
+    Ok(out)
+}
+
+/// GIFs are often animations: every frame is encoded anew, at its own size.
+fn reencode_gif(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), ImageError> {
+    let mut decoder = GifDecoder::new(Cursor::new(bytes))?;
+    decoder.set_limits(limits())?;
+    let (width, height) = decoder.dimensions();
+    let frame_size = u64::from(width) * u64::from(height) * 4;
+    let mut frames = Vec::new();
+    let mut total = 0u64;
+    for frame in decoder.into_frames() {
+        total += frame_size;
+        if total > MAX_ALLOC {
+            return Err(ImageError::Limits(image::error::LimitError::from_kind(
+                image::error::LimitErrorKind::InsufficientMemory,
+            )));
+        }
+        frames.push(frame?);
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut out);
+        if frames.len() > 1 {
+            encoder.set_repeat(Repeat::Infinite)?;
+        }
+        encoder.encode_frames(frames)?;
+    }
+    Ok((width, height, out))
+}
+
+/// The last gate: a sink that looks inside every file on its way out and holds back any
+/// image that still carries metadata, or that is in a format advocate cannot clean. It
+/// trusts neither names nor origins: a JPEG renamed `.txt` is recognised by its bytes.
+pub(crate) struct MetadataGate<'a> {
+    root: &'a Path,
+    inner: &'a dyn Sink,
+    refused: Mutex<Vec<Diagnostic>>,
+}
+
+impl<'a> MetadataGate<'a> {
+    pub(crate) fn new(root: &'a Path, inner: &'a dyn Sink) -> Self {
+        MetadataGate {
+            root,
+            inner,
+            refused: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// One error per image held back.
+    pub(crate) fn violations(self) -> Vec<Diagnostic> {
+        self.refused.into_inner().unwrap_or_default()
+    }
+
+    /// What is wrong with an outgoing file, if anything.
+    fn inspect(&self, file: &OutputFile) -> io::Result<Option<String>> {
+        match &file.content {
+            Content::Bytes(bytes) => Ok(leftover(Path::new(&file.path), bytes)),
+            Content::Copy(source) => {
+                let full = self.root.join(source);
+                let head = read_head(&full)?;
+                if Format::sniff(&head).is_none() && foreign(Path::new(&file.path), &head).is_none()
+                {
+                    return Ok(None);
+                }
+                Ok(leftover(Path::new(&file.path), &fs::read(&full)?))
+            }
+        }
+    }
+}
+
+impl Sink for MetadataGate<'_> {
+    fn put(&self, file: OutputFile) -> io::Result<()> {
+        let Some(what) = self.inspect(&file)? else {
+            return self.inner.put(file);
+        };
+        let path = match &file.content {
+            Content::Copy(source) => source.clone(),
+            Content::Bytes(_) => PathBuf::from(&file.path),
+        };
+        let diagnostic = Diagnostic::error(
+            path,
+            format!("the output file {} would carry {what}", file.path),
+        )
+        .help("nothing was published; images must reach the output through static/, where they are cleaned");
+        if let Ok(mut refused) = self.refused.lock() {
+            refused.push(diagnostic);
+        }
+        Ok(())
+    }
+}
+
+/// What an image file still carries that may identify a person or place: `None` for a
+/// clean image and for files that are not images. A structure the scanner cannot follow
+/// counts as a finding: what cannot be checked is not published.
+pub fn leftover(path: &Path, bytes: &[u8]) -> Option<String> {
+    if let Some(name) = foreign(path, bytes) {
+        return Some(format!(
+            "a {name} image, whose metadata advocate cannot remove"
+        ));
+    }
+    let found = match Format::sniff(bytes)? {
+        Format::Jpeg => jpeg_leftover(bytes),
+        Format::Png => png_leftover(bytes),
+        Format::WebP => webp_leftover(bytes),
+        Format::Gif => gif_leftover(bytes),
+    };
+    found.map(|f| match f {
+        Found::Damaged => "an image structure that cannot be checked for metadata".to_owned(),
+        Found::Trailing => "data after the end of the image".to_owned(),
+        Found::Block(what) => what,
+    })
+}
+
+/// What a scanner found.
+enum Found {
+    /// The structure ends early or is not what the format says.
+    Damaged,
+    /// Bytes after the image's end (phones append videos and second images there).
+    Trailing,
+    /// A block that holds metadata, described.
+    Block(String),
+}
+
+/// Reads a big-endian u16 at `i`.
+fn be16(bytes: &[u8], i: usize) -> Option<usize> {
+    bytes
+        .get(i..i + 2)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+}
+
+fn u32_at(bytes: &[u8], i: usize, big_endian: bool) -> Option<usize> {
+    let b: [u8; 4] = bytes.get(i..i + 4)?.try_into().ok()?;
+    let n = if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    };
+    usize::try_from(n).ok()
+}
+
+/// JPEG: only the JFIF (APP0) and Adobe (APP14) headers among the application blocks;
+/// no Exif or XMP (APP1), ICC profile or multi-picture data (APP2), IPTC (APP13) or
+/// comment (COM).
+fn jpeg_leftover(bytes: &[u8]) -> Option<Found> {
+    let mut i = 2;
+    loop {
+        if bytes.get(i) != Some(&0xFF) {
+            return Some(Found::Damaged);
+        }
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else {
+            return Some(Found::Damaged);
+        };
+        i += 1;
+        match marker {
+            0xD9 => return (i != bytes.len()).then_some(Found::Trailing),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(len) = be16(bytes, i).filter(|&l| l >= 2) else {
+            return Some(Found::Damaged);
+        };
+        let Some(body) = bytes.get(i + 2..i + len) else {
+            return Some(Found::Damaged);
+        };
+        let block = match marker {
+            0xE0 if body.starts_with(b"JFIF\0") || body.starts_with(b"JFXX\0") => None,
+            0xEE if body.starts_with(b"Adobe") => None,
+            0xE1 if body.starts_with(b"Exif\0") => {
+                Some("Exif data (APP1: GPS position, time, camera)")
+            }
+            0xE1 if body.starts_with(b"http://ns.adobe.com/") => Some("XMP data (APP1)"),
+            0xE2 if body.starts_with(b"ICC_PROFILE\0") => Some("an ICC profile (APP2)"),
+            0xE2 if body.starts_with(b"MPF\0") => Some("a second picture (APP2 multi-picture)"),
+            0xED => Some("IPTC data (APP13: captions, names, places)"),
+            0xFE => Some("a comment (COM)"),
+            0xE0..=0xEF => Some("an application block"),
+            _ => None,
+        };
+        if let Some(what) = block {
+            let what = if what == "an application block" {
+                format!("an application block (APP{})", marker - 0xE0)
+            } else {
+                what.to_owned()
+            };
+            return Some(Found::Block(what));
+        }
+        i += len;
+        if marker == 0xDA {
+            // Entropy-coded data runs to the next marker that is not a restart marker or
+            // an escaped 0xFF.
+            loop {
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(0xFF), Some(&next)) if next != 0 && !(0xD0..=0xD7).contains(&next) => {
+                        break;
+                    }
+                    (Some(_), Some(_)) => i += 1,
+                    _ => return Some(Found::Damaged),
+                }
+            }
+        }
+    }
+}
+
+/// PNG: only the chunks that draw the image; no eXIf, tEXt, zTXt, iTXt, tIME, iCCP or
+/// private chunks.
+fn png_leftover(bytes: &[u8]) -> Option<Found> {
+    const PIXELS: &[&[u8; 4]] = &[
+        b"IHDR", b"PLTE", b"IDAT", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs", b"bKGD",
+        b"acTL", b"fcTL", b"fdAT",
+    ];
+    let mut i = 8;
+    loop {
+        let Some(len) = u32_at(bytes, i, true) else {
+            return Some(Found::Damaged);
+        };
+        let Some(kind) = bytes.get(i + 4..i + 8) else {
+            return Some(Found::Damaged);
+        };
+        let end = i.saturating_add(12).saturating_add(len);
+        if end > bytes.len() {
+            return Some(Found::Damaged);
+        }
+        let block = match kind {
+            b"IEND" => return (end != bytes.len()).then_some(Found::Trailing),
+            b"eXIf" => "Exif data (eXIf: GPS position, time, camera)".to_owned(),
+            b"tEXt" | b"zTXt" | b"iTXt" => format!(
+                "text ({}: author, software, comments)",
+                String::from_utf8_lossy(kind)
+            ),
+            b"tIME" => "a modification time (tIME)".to_owned(),
+            b"iCCP" => "an ICC profile (iCCP)".to_owned(),
+            k if PIXELS.iter().any(|p| p.as_slice() == k) => {
+                i = end;
+                continue;
+            }
+            other => format!("an unknown block ({})", String::from_utf8_lossy(other)),
+        };
+        return Some(Found::Block(block));
+    }
+}
+
+/// WebP: only image, alpha and animation chunks; no EXIF, XMP or ICCP.
+fn webp_leftover(bytes: &[u8]) -> Option<Found> {
+    let Some(total) = u32_at(bytes, 4, false).map(|n| n.saturating_add(8)) else {
+        return Some(Found::Damaged);
+    };
+    if total > bytes.len() {
+        return Some(Found::Damaged);
+    }
+    if total < bytes.len() {
+        return Some(Found::Trailing);
+    }
+    let mut i = 12;
+    while i < total {
+        let (Some(kind), Some(len)) = (bytes.get(i..i + 4), u32_at(bytes, i + 4, false)) else {
+            return Some(Found::Damaged);
+        };
+        let block = match kind {
+            b"VP8 " | b"VP8L" | b"VP8X" | b"ALPH" | b"ANIM" | b"ANMF" => None,
+            b"EXIF" => Some("Exif data (EXIF: GPS position, time, camera)".to_owned()),
+            b"XMP " => Some("XMP data (XMP)".to_owned()),
+            b"ICCP" => Some("an ICC profile (ICCP)".to_owned()),
+            other => Some(format!(
+                "an unknown block ({})",
+                String::from_utf8_lossy(other)
+            )),
+        };
+        if let Some(what) = block {
+            return Some(Found::Block(what));
+        }
+        i = i
+            .saturating_add(8)
+            .saturating_add(len)
+            .saturating_add(len & 1);
+    }
+    (i != total).then_some(Found::Damaged)
+}
+
+/// GIF: only frames, frame timing and the looping extension; no comments, text or other
+/// application data (such as XMP).
+fn gif_leftover(bytes: &[u8]) -> Option<Found> {
+    /// Skips a run of data sub-blocks starting at `i`; returns the index after it.
+    fn sub_blocks(bytes: &[u8], mut i: usize) -> Option<usize> {
+        loop {
+            let size = usize::from(*bytes.get(i)?);
+            i += 1 + size;
+            if size == 0 {
+                return Some(i);
+            }
+        }
+    }
+    fn colour_table(flags: u8) -> usize {
+        if flags & 0x80 == 0 {
+            0
+        } else {
+            3 << ((flags & 7) + 1)
+        }
+    }
+    let Some(&flags) = bytes.get(10) else {
+        return Some(Found::Damaged);
+    };
+    let mut i = 13 + colour_table(flags);
+    loop {
+        let next = match bytes.get(i) {
+            Some(0x3B) => return (i + 1 != bytes.len()).then_some(Found::Trailing),
+            Some(0x2C) => bytes
+                .get(i + 9)
+                .and_then(|&f| sub_blocks(bytes, i + 10 + colour_table(f) + 1)),
+            Some(0x21) => match bytes.get(i + 1) {
+                Some(0xF9) => sub_blocks(bytes, i + 2),
+                Some(0xFF) => {
+                    let id = bytes.get(i + 3..i + 14);
+                    if !matches!(id, Some(b"NETSCAPE2.0" | b"ANIMEXTS1.0")) {
+                        let id = String::from_utf8_lossy(id.unwrap_or_default()).into_owned();
+                        return Some(Found::Block(format!("application data ({id})")));
+                    }
+                    sub_blocks(bytes, i + 2)
+                }
+                Some(0xFE) => return Some(Found::Block("a comment".to_owned())),
+                Some(0x01) => return Some(Found::Block("a text block".to_owned())),
+                _ => None,
+            },
+            _ => None,
+        };
+        match next {
+            Some(n) => i = n,
+            None => return Some(Found::Damaged),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{ImageEncoder, RgbImage};
+
+    use super::*;
+
+    /// A minimal Exif block (TIFF, little-endian) holding only an orientation.
+    fn exif(orientation: u8) -> Vec<u8> {
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0".to_vec();
+        tiff.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0]);
+        tiff.extend_from_slice(&[0; 4]);
+        tiff
+    }
+
+    fn pixels() -> DynamicImage {
+        DynamicImage::from(RgbImage::from_fn(30, 20, |x, _| {
+            image::Rgb([if x < 15 { 255 } else { 0 }, 0, 0])
+        }))
+    }
+
+    fn encoded(format: Format, exif: Option<Vec<u8>>) -> Vec<u8> {
+        let image = pixels();
+        let mut out = Vec::new();
+        let rgb = image.as_bytes();
+        let (w, h, c) = (30, 20, image::ExtendedColorType::Rgb8);
+        match format {
+            Format::Jpeg => {
+                let mut e = JpegEncoder::new(&mut out);
+                if let Some(x) = exif {
+                    e.set_exif_metadata(x).unwrap();
+                }
+                e.write_image(rgb, w, h, c).unwrap();
+            }
+            Format::Png => {
+                let mut e = PngEncoder::new(&mut out);
+                if let Some(x) = exif {
+                    e.set_exif_metadata(x).unwrap();
+                }
+                e.write_image(rgb, w, h, c).unwrap();
+            }
+            Format::WebP => {
+                let mut e = WebPEncoder::new_lossless(&mut out);
+                if let Some(x) = exif {
+                    e.set_exif_metadata(x).unwrap();
+                }
+                e.write_image(rgb, w, h, c).unwrap();
+            }
+            Format::Gif => {
+                GifEncoder::new(&mut out).encode(rgb, w, h, c).unwrap();
+            }
+        }
+        out
+    }
+
+    fn found(bytes: &[u8]) -> String {
+        leftover(Path::new("x"), bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_gate_finds_exif_in_every_format_and_passes_clean_images() {
+        for format in [Format::Jpeg, Format::Png, Format::WebP] {
+            assert_eq!(found(&encoded(format, None)), "", "{format:?}");
+            assert!(
+                found(&encoded(format, Some(exif(1)))).starts_with("Exif data"),
+                "{format:?}: {}",
+                found(&encoded(format, Some(exif(1))))
+            );
+        }
+        assert_eq!(found(&encoded(Format::Gif, None)), "");
+        assert_eq!(found(b"<svg></svg>"), "");
+        assert_eq!(found(b"body { color: red }"), "");
+    }
+
+    #[test]
+    fn the_gate_finds_comments_text_trailers_and_foreign_formats() {
+        let jpeg = encoded(Format::Jpeg, None);
+        let mut commented = jpeg[..2].to_vec();
+        commented.extend_from_slice(b"\xFF\xFE\x00\x08secret");
+        commented.extend_from_slice(&jpeg[2..]);
+        assert_eq!(found(&commented), "a comment (COM)");
+        let mut trailer = jpeg.clone();
+        trailer.extend_from_slice(b"ftypmp42 a motion photo");
+        assert_eq!(found(&trailer), "data after the end of the image");
+        assert!(found(&jpeg[..jpeg.len() - 10]).contains("cannot be checked"));
+
+        let png = encoded(Format::Png, None);
+        let iend = png.len() - 12;
+        let mut text = png[..iend].to_vec();
+        text.extend_from_slice(b"\0\0\0\x0btEXtAuthor\0Name\0\0\0\0");
+        text.extend_from_slice(&png[iend..]);
+        assert!(found(&text).starts_with("text (tEXt"), "{}", found(&text));
+
+        let gif = encoded(Format::Gif, None);
+        let mut comment = gif[..gif.len() - 1].to_vec();
+        comment.extend_from_slice(b"\x21\xFE\x04name\x00\x3B");
+        assert_eq!(found(&comment), "a comment");
+
+        assert!(found(b"II*\0\x08\0\0\0").contains("TIFF"));
+        assert!(leftover(Path::new("IMG_1.HEIC"), b"anything").is_some());
+    }
+
+    #[test]
+    fn reencoding_drops_metadata_and_turns_the_image_upright() {
+        for format in [Format::Jpeg, Format::Png, Format::WebP] {
+            let copies = reencode(&encoded(format, Some(exif(6))), "img/x").unwrap();
+            let [copy] = copies.as_slice() else {
+                panic!("{format:?}: one copy expected for a small image");
+            };
+            assert_eq!((copy.width, copy.height), (20, 30), "{format:?}");
+            assert_eq!(found(&copy.bytes), "", "{format:?}");
+            // The left half was red: turned a quarter clockwise, it is the top half.
+            let image = image::load_from_memory(&copy.bytes).unwrap().to_rgb8();
+            assert!(image.get_pixel(10, 3)[0] > 200, "{format:?}");
+            assert!(image.get_pixel(10, 26)[0] < 50, "{format:?}");
+        }
+        let gif = reencode(&encoded(Format::Gif, None), "a.gif").unwrap();
+        assert_eq!(found(&gif[0].bytes), "");
+    }
+
+    #[test]
+    fn a_decompression_bomb_fails_before_it_takes_memory() {
+        // A PNG whose header claims 100 000 × 100 000 pixels (40 GB decoded).
+        let mut png = encoded(Format::Png, None);
+        png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32fast::hash(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let error = reencode(&png, "bomb.png").err().unwrap();
+        assert!(matches!(error, ImageError::Limits(_)), "{error:?}");
+    }
+
+    #[test]
+    fn the_cache_keeps_what_the_last_build_used() {
+        let cache = Cache::default();
+        let (used, unused) = (Cache::key("a.jpg", b"1"), Cache::key("b.jpg", b"1"));
+        assert_ne!(used, unused);
+        cache.start();
+        cache.insert(used, Arc::new(Vec::new()));
+        cache.insert(unused, Arc::new(Vec::new()));
+        cache.start();
+        assert!(cache.get(used).is_some());
+        cache.start();
+        assert!(cache.get(used).is_some());
+        assert!(cache.get(unused).is_none());
+    }
+
+    #[test]
+    fn copies_are_named_after_their_width() {
+        assert_eq!(copy_path("img/x.jpg", 480), "img/x-480w.jpg");
+        assert_eq!(copy_path("a.b/photo", 960), "a.b/photo-960w");
+        assert_eq!(scaled_height(4000, 3000, 480), 360);
+        assert_eq!(scaled_height(5000, 1, 480), 1);
+    }
+}
