@@ -226,20 +226,20 @@ pub fn publish(
     assets: &BTreeMap<String, PathBuf>,
     size_limit: u64,
     cache: &Cache,
+    work: Work,
     sink: &dyn Sink,
 ) -> io::Result<Published> {
     cache.start();
+    let job = Job {
+        root,
+        size_limit,
+        cache,
+        work,
+        sink,
+    };
     let results: Vec<Option<Result<(String, Image), Diagnostic>>> = assets
         .par_iter()
-        .map(|(out, source)| {
-            publish_one(
-                root,
-                (out.as_str(), source.as_path()),
-                size_limit,
-                cache,
-                sink,
-            )
-        })
+        .map(|(out, source)| job.publish(out, source))
         .collect::<io::Result<_>>()?;
     let mut published = Published::default();
     for result in results.into_iter().flatten() {
@@ -266,35 +266,44 @@ pub fn publish(
     Ok(published)
 }
 
-/// Publishes one asset if it is an image: `None` for other files.
-fn publish_one(
-    root: &Path,
-    (out, source): (&str, &Path),
+/// What [`publish`] does to each asset.
+struct Job<'a> {
+    root: &'a Path,
     size_limit: u64,
-    cache: &Cache,
-    sink: &dyn Sink,
-) -> io::Result<Option<Result<(String, Image), Diagnostic>>> {
-    let full = root.join(source);
-    let named = Format::of_extension(source);
-    if named.is_none() {
-        let head = read_head(&full)?;
-        if let Some(name) = foreign(source, &head) {
-            return Ok(Some(Err(unsupported(source, name))));
-        }
-        if let Some(format) = Format::sniff(&head) {
-            return Ok(Some(Err(Diagnostic::error(
+    cache: &'a Cache,
+    work: Work,
+    sink: &'a dyn Sink,
+}
+
+impl Job<'_> {
+    /// Publishes one asset if it is an image: `None` for other files.
+    fn publish(
+        &self,
+        out: &str,
+        source: &Path,
+    ) -> io::Result<Option<Result<(String, Image), Diagnostic>>> {
+        let (root, size_limit, cache) = (self.root, self.size_limit, self.cache);
+        let full = root.join(source);
+        let named = Format::of_extension(source);
+        if named.is_none() {
+            let head = read_head(&full)?;
+            if let Some(name) = foreign(source, &head) {
+                return Ok(Some(Err(unsupported(source, name))));
+            }
+            if let Some(format) = Format::sniff(&head) {
+                return Ok(Some(Err(Diagnostic::error(
                 source,
                 format!("this file is a {} image under another name", format.name()),
             )
             .help(
                 "give it the extension of its format (.jpg, .png, .webp or .gif) so that it is cleaned of metadata like every image",
             ))));
+            }
+            return Ok(None);
         }
-        return Ok(None);
-    }
-    let size = fs::metadata(&full)?.len();
-    if size > size_limit {
-        return Ok(Some(Err(Diagnostic::error(
+        let size = fs::metadata(&full)?.len();
+        if size > size_limit {
+            return Ok(Some(Err(Diagnostic::error(
             source,
             format!(
                 "this image is {} KiB; the limit is {} KiB",
@@ -303,37 +312,46 @@ fn publish_one(
             ),
         )
         .help("export it at a smaller size (2000 pixels wide is plenty), or raise [limits] image_size_kib in site.toml"))));
-    }
-    let bytes = fs::read(&full)?;
-    if let Some(name) = foreign(Path::new(""), &bytes) {
-        return Ok(Some(Err(unsupported(source, name))));
-    }
-    let key = Cache::key(out, &bytes);
-    let copies = match cache.get(key) {
-        Some(copies) => copies,
-        None => match reencode(&bytes, out) {
-            Ok(copies) => {
-                let copies = Arc::new(copies);
-                cache.insert(key, Arc::clone(&copies));
-                copies
+        }
+        let bytes = fs::read(&full)?;
+        if let Some(name) = foreign(Path::new(""), &bytes) {
+            return Ok(Some(Err(unsupported(source, name))));
+        }
+        let key = Cache::key(out, &bytes);
+        let cached = (self.work == Work::Publish)
+            .then(|| cache.get(key))
+            .flatten();
+        let copies = match cached {
+            Some(copies) => copies,
+            None => match reencode(&bytes, out, self.work) {
+                Ok(copies) => {
+                    let copies = Arc::new(copies);
+                    if self.work == Work::Publish {
+                        cache.insert(key, Arc::clone(&copies));
+                    }
+                    copies
+                }
+                Err(e) => return Ok(Some(Err(undecodable(source, &e)))),
+            },
+        };
+        let (width, height) = copies.last().map_or((0, 0), |c| (c.width, c.height));
+        let mut image = Image {
+            width,
+            height,
+            copies: Vec::with_capacity(copies.len()),
+        };
+        for copy in copies.iter() {
+            image.copies.push((copy.width, copy.path.clone()));
+            if self.work == Work::Check {
+                continue;
             }
-            Err(e) => return Ok(Some(Err(undecodable(source, &e)))),
-        },
-    };
-    let (width, height) = copies.last().map_or((0, 0), |c| (c.width, c.height));
-    let mut image = Image {
-        width,
-        height,
-        copies: Vec::with_capacity(copies.len()),
-    };
-    for copy in copies.iter() {
-        image.copies.push((copy.width, copy.path.clone()));
-        sink.put(OutputFile {
-            path: copy.path.clone(),
-            content: Content::Bytes(copy.bytes.clone()),
-        })?;
+            self.sink.put(OutputFile {
+                path: copy.path.clone(),
+                content: Content::Bytes(copy.bytes.clone()),
+            })?;
+        }
+        Ok(Some(Ok((out.to_owned(), image))))
     }
-    Ok(Some(Ok((out.to_owned(), image))))
 }
 
 /// The first bytes of a file, enough to recognise its format.
@@ -379,9 +397,20 @@ struct Encoded {
     bytes: Vec<u8>,
 }
 
+/// How much of the work on images a run needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Decode, resize and encode every copy: what `build` and `serve` publish.
+    Publish,
+    /// Decode only, and work out the sizes of the copies: enough for `check` to find
+    /// every image that cannot be published, at a fraction of the cost.
+    Check,
+}
+
 /// Decodes an image, turns it upright and encodes it in each width of [`WIDTHS`] below
 /// its own, narrowest first; the widest copy takes the path `out` of the original.
-fn reencode(bytes: &[u8], out: &str) -> Result<Vec<Encoded>, ImageError> {
+/// Under [`Work::Check`] the copies have their sizes but no bytes.
+fn reencode(bytes: &[u8], out: &str, work: Work) -> Result<Vec<Encoded>, ImageError> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format()?;
     reader.limits(limits());
     let format = reader.format().and_then(|f| match f {
@@ -398,7 +427,7 @@ fn reencode(bytes: &[u8], out: &str) -> Result<Vec<Encoded>, ImageError> {
         )));
     };
     if format == Format::Gif {
-        let (width, height, bytes) = reencode_gif(bytes)?;
+        let (width, height, bytes) = reencode_gif(bytes, work)?;
         return Ok(vec![Encoded {
             path: out.to_owned(),
             width,
@@ -411,32 +440,60 @@ fn reencode(bytes: &[u8], out: &str) -> Result<Vec<Encoded>, ImageError> {
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
 
-    let widest = image.width().min(WIDTHS[WIDTHS.len() - 1]);
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < widest).collect();
-    widths.push(widest);
-    // Each copy is scaled from the next wider one: cheaper than from the original, and
-    // as sharp.
-    let mut copies = Vec::with_capacity(widths.len());
-    let mut current = image;
-    for (i, &width) in widths.iter().enumerate().rev() {
-        if width != current.width() {
-            let height = scaled_height(current.width(), current.height(), width);
-            current = current.resize_exact(width, height, FilterType::Lanczos3);
-        }
-        let path = if i == widths.len() - 1 {
+    let sizes = copy_sizes(image.width(), image.height());
+    let path = |i: usize, width: u32| {
+        if i == sizes.len() - 1 {
             out.to_owned()
         } else {
             copy_path(out, width)
-        };
+        }
+    };
+    let mut copies = Vec::with_capacity(sizes.len());
+    if work == Work::Check {
+        for (i, &(width, height)) in sizes.iter().enumerate() {
+            let path = path(i, width);
+            let bytes = Vec::new();
+            copies.push(Encoded {
+                path,
+                width,
+                height,
+                bytes,
+            });
+        }
+        return Ok(copies);
+    }
+    // Each copy is scaled from the next wider one: cheaper than from the original, and
+    // as sharp.
+    let mut current = image;
+    for (i, &(width, height)) in sizes.iter().enumerate().rev() {
+        if (width, height) != (current.width(), current.height()) {
+            current = current.resize_exact(width, height, FilterType::Lanczos3);
+        }
         copies.push(Encoded {
-            path,
+            path: path(i, width),
             width,
-            height: current.height(),
+            height,
             bytes: encode(&current, format)?,
         });
     }
     copies.reverse();
     Ok(copies)
+}
+
+/// The sizes of the copies of a `width`×`height` image, narrowest first: each width of
+/// [`WIDTHS`] below the image's own, and the image's width up to the widest of them.
+fn copy_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
+    let widest = width.min(WIDTHS[WIDTHS.len() - 1]);
+    let narrower = WIDTHS.iter().copied().filter(|&w| w < widest);
+    let mut sizes = Vec::with_capacity(WIDTHS.len());
+    let (mut w, mut h) = (width, height);
+    for target in std::iter::once(widest).chain(narrower.rev()) {
+        h = scaled_height(w, h, target);
+        w = target;
+        sizes.push((w, h));
+    }
+    sizes.reverse();
+    sizes
 }
 
 /// The height that keeps the proportions of `width`×`height` at `new_width`.
@@ -492,7 +549,7 @@ fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, ImageError> {
 }
 
 /// GIFs are often animations: every frame is encoded anew, at its own size.
-fn reencode_gif(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), ImageError> {
+fn reencode_gif(bytes: &[u8], work: Work) -> Result<(u32, u32, Vec<u8>), ImageError> {
     let mut decoder = GifDecoder::new(Cursor::new(bytes))?;
     decoder.set_limits(limits())?;
     let (width, height) = decoder.dimensions();
@@ -509,6 +566,9 @@ fn reencode_gif(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), ImageError> {
         frames.push(frame?);
     }
     let mut out = Vec::new();
+    if work == Work::Check {
+        return Ok((width, height, out));
+    }
     {
         let mut encoder = GifEncoder::new(&mut out);
         if frames.len() > 1 {
@@ -927,7 +987,7 @@ mod tests {
     #[test]
     fn reencoding_drops_metadata_and_turns_the_image_upright() {
         for format in [Format::Jpeg, Format::Png, Format::WebP] {
-            let copies = reencode(&encoded(format, Some(exif(6))), "img/x").unwrap();
+            let copies = reencode(&encoded(format, Some(exif(6))), "img/x", Work::Publish).unwrap();
             let [copy] = copies.as_slice() else {
                 panic!("{format:?}: one copy expected for a small image");
             };
@@ -938,7 +998,7 @@ mod tests {
             assert!(image.get_pixel(10, 3)[0] > 200, "{format:?}");
             assert!(image.get_pixel(10, 26)[0] < 50, "{format:?}");
         }
-        let gif = reencode(&encoded(Format::Gif, None), "a.gif").unwrap();
+        let gif = reencode(&encoded(Format::Gif, None), "a.gif", Work::Publish).unwrap();
         assert_eq!(found(&gif[0].bytes), "");
     }
 
@@ -950,7 +1010,7 @@ mod tests {
         png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
         let crc = crc32fast::hash(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
-        let error = reencode(&png, "bomb.png").err().unwrap();
+        let error = reencode(&png, "bomb.png", Work::Check).err().unwrap();
         assert!(matches!(error, ImageError::Limits(_)), "{error:?}");
     }
 
@@ -975,5 +1035,34 @@ mod tests {
         assert_eq!(copy_path("a.b/photo", 960), "a.b/photo-960w");
         assert_eq!(scaled_height(4000, 3000, 480), 360);
         assert_eq!(scaled_height(5000, 1, 480), 1);
+        assert_eq!(
+            copy_sizes(4000, 3000),
+            [(480, 360), (960, 720), (1600, 1200)]
+        );
+        assert_eq!(copy_sizes(800, 1200), [(480, 720), (800, 1200)]);
+        assert_eq!(copy_sizes(300, 200), [(300, 200)]);
+    }
+
+    #[test]
+    fn check_works_out_the_copies_that_publishing_makes() {
+        let photo = DynamicImage::from(RgbImage::new(1000, 30));
+        let mut jpeg = Vec::new();
+        photo
+            .write_with_encoder(JpegEncoder::new(&mut jpeg))
+            .unwrap();
+        let sizes = |work| {
+            let copies = reencode(&jpeg, "p.jpg", work).unwrap();
+            let sizes: Vec<_> = copies
+                .iter()
+                .map(|c| (c.path.clone(), c.width, c.height, c.bytes.is_empty()))
+                .collect();
+            sizes
+        };
+        let published = sizes(Work::Publish);
+        let checked = sizes(Work::Check);
+        assert_eq!(published.len(), 3);
+        for (p, c) in published.iter().zip(&checked) {
+            assert_eq!((&p.0, p.1, p.2, p.3, c.3), (&c.0, c.1, c.2, false, true));
+        }
     }
 }

@@ -80,9 +80,10 @@ impl Generated {
     }
 }
 
-/// Loads, validates and renders the site, writing nothing (`advocate check`).
+/// Loads, validates and renders the site, writing nothing (`advocate check`). Images are
+/// decoded, so that a damaged one is found, but not encoded.
 pub fn generate(options: &Options) -> io::Result<Generated> {
-    generate_into(options, &Discard)
+    run(options, &Discard, images::Work::Check)
 }
 
 /// Runs the pipeline and, when the site has no errors, replaces `output` with the new
@@ -108,6 +109,11 @@ impl render::Sink for Discard {
 /// Runs the pipeline, handing every finished file to `sink` (a staging folder for
 /// `build`, memory for `serve`, nothing for `check`).
 pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
+    run(options, sink, images::Work::Publish)
+}
+
+/// The pipeline; `work` says whether images are encoded or only decoded (`check`).
+fn run(options: &Options, sink: &dyn render::Sink, work: images::Work) -> io::Result<Generated> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     if !config_path.is_file() {
@@ -163,8 +169,8 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
     }
     let clean = images::MetadataGate::new(root, sink);
     let gate = privacy::PrivacyGate::new(root, &config, &clean);
-    let limit = config.max_image_size;
-    let published = images::publish(root, &theme.assets, limit, &options.image_cache, &gate)?;
+    let (limit, cache) = (config.max_image_size, &options.image_cache);
+    let published = images::publish(root, &theme.assets, limit, cache, work, &gate)?;
     generated.diagnostics.extend(published.diagnostics);
     if generated.has_errors() {
         return Ok(finish(generated, options));
