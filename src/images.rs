@@ -237,17 +237,18 @@ pub fn publish(
         work,
         sink,
     };
-    let results: Vec<Option<Result<(String, Image), Diagnostic>>> = assets
+    let outcomes: Vec<(&String, Outcome)> = assets
         .par_iter()
-        .map(|(out, source)| job.publish(out, source))
+        .map(|(out, source)| Ok((out, job.publish(out, source)?)))
         .collect::<io::Result<_>>()?;
     let mut published = Published::default();
-    for result in results.into_iter().flatten() {
-        match result {
-            Ok((out, image)) => {
-                published.images.insert(out, image);
+    for (out, outcome) in outcomes {
+        match outcome {
+            Outcome::NotImage => {}
+            Outcome::Published(image) => {
+                published.images.insert(out.clone(), image);
             }
-            Err(d) => published.diagnostics.push(d),
+            Outcome::Refused(d) => published.diagnostics.push(d),
         }
     }
     for (out, image) in &published.images {
@@ -266,6 +267,16 @@ pub fn publish(
     Ok(published)
 }
 
+/// What became of one asset.
+enum Outcome {
+    /// Not an image: the caller copies it.
+    NotImage,
+    /// An image, published in these copies.
+    Published(Image),
+    /// An image that must not be published as it is.
+    Refused(Diagnostic),
+}
+
 /// What [`publish`] does to each asset.
 struct Job<'a> {
     root: &'a Path,
@@ -276,81 +287,52 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    /// Publishes one asset if it is an image: `None` for other files.
-    fn publish(
-        &self,
-        out: &str,
-        source: &Path,
-    ) -> io::Result<Option<Result<(String, Image), Diagnostic>>> {
-        let (root, size_limit, cache) = (self.root, self.size_limit, self.cache);
-        let full = root.join(source);
-        let named = Format::of_extension(source);
-        if named.is_none() {
+    fn publish(&self, out: &str, source: &Path) -> io::Result<Outcome> {
+        let full = self.root.join(source);
+        if Format::of_extension(source).is_none() {
             let head = read_head(&full)?;
-            if let Some(name) = foreign(source, &head) {
-                return Ok(Some(Err(unsupported(source, name))));
-            }
-            if let Some(format) = Format::sniff(&head) {
-                return Ok(Some(Err(Diagnostic::error(
-                source,
-                format!("this file is a {} image under another name", format.name()),
-            )
-            .help(
-                "give it the extension of its format (.jpg, .png, .webp or .gif) so that it is cleaned of metadata like every image",
-            ))));
-            }
-            return Ok(None);
+            return Ok(disguised(source, &head).map_or(Outcome::NotImage, Outcome::Refused));
         }
         let size = fs::metadata(&full)?.len();
-        if size > size_limit {
-            return Ok(Some(Err(Diagnostic::error(
-            source,
-            format!(
-                "this image is {} KiB; the limit is {} KiB",
-                size / 1024,
-                size_limit / 1024
-            ),
-        )
-        .help("export it at a smaller size (2000 pixels wide is plenty), or raise [limits] image_size_kib in site.toml"))));
+        if size > self.size_limit {
+            return Ok(Outcome::Refused(too_large(source, size, self.size_limit)));
         }
         let bytes = fs::read(&full)?;
         if let Some(name) = foreign(Path::new(""), &bytes) {
-            return Ok(Some(Err(unsupported(source, name))));
+            return Ok(Outcome::Refused(unsupported(source, name)));
         }
-        let key = Cache::key(out, &bytes);
-        let cached = (self.work == Work::Publish)
-            .then(|| cache.get(key))
-            .flatten();
-        let copies = match cached {
-            Some(copies) => copies,
-            None => match reencode(&bytes, out, self.work) {
-                Ok(copies) => {
-                    let copies = Arc::new(copies);
-                    if self.work == Work::Publish {
-                        cache.insert(key, Arc::clone(&copies));
-                    }
-                    copies
-                }
-                Err(e) => return Ok(Some(Err(undecodable(source, &e)))),
-            },
+        let copies = match self.copies(out, &bytes) {
+            Ok(copies) => copies,
+            Err(e) => return Ok(Outcome::Refused(undecodable(source, &e))),
         };
+        if self.work == Work::Publish {
+            for copy in copies.iter() {
+                self.sink.put(OutputFile {
+                    path: copy.path.clone(),
+                    content: Content::Bytes(copy.bytes.clone()),
+                })?;
+            }
+        }
         let (width, height) = copies.last().map_or((0, 0), |c| (c.width, c.height));
-        let mut image = Image {
+        Ok(Outcome::Published(Image {
             width,
             height,
-            copies: Vec::with_capacity(copies.len()),
-        };
-        for copy in copies.iter() {
-            image.copies.push((copy.width, copy.path.clone()));
-            if self.work == Work::Check {
-                continue;
-            }
-            self.sink.put(OutputFile {
-                path: copy.path.clone(),
-                content: Content::Bytes(copy.bytes.clone()),
-            })?;
+            copies: copies.iter().map(|c| (c.width, c.path.clone())).collect(),
+        }))
+    }
+
+    /// The copies of an image, from the cache when an earlier build made them.
+    fn copies(&self, out: &str, bytes: &[u8]) -> Result<Arc<Vec<Encoded>>, ImageError> {
+        if self.work == Work::Check {
+            return reencode(bytes, out, Work::Check).map(Arc::new);
         }
-        Ok(Some(Ok((out.to_owned(), image))))
+        let key = Cache::key(out, bytes);
+        if let Some(copies) = self.cache.get(key) {
+            return Ok(copies);
+        }
+        let copies = Arc::new(reencode(bytes, out, Work::Publish)?);
+        self.cache.insert(key, Arc::clone(&copies));
+        Ok(copies)
     }
 }
 
@@ -359,6 +341,34 @@ fn read_head(path: &Path) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(16);
     fs::File::open(path)?.take(16).read_to_end(&mut head)?;
     Ok(head)
+}
+
+/// A file that is an image, or a format that carries metadata, under a name that does
+/// not say so.
+fn disguised(source: &Path, head: &[u8]) -> Option<Diagnostic> {
+    if let Some(name) = foreign(source, head) {
+        return Some(unsupported(source, name));
+    }
+    let format = Format::sniff(head)?;
+    Some(
+        Diagnostic::error(
+            source,
+            format!("this file is a {} image under another name", format.name()),
+        )
+        .help("give it the extension of its format (.jpg, .png, .webp or .gif) so that it is cleaned of metadata like every image"),
+    )
+}
+
+fn too_large(source: &Path, size: u64, limit: u64) -> Diagnostic {
+    Diagnostic::error(
+        source,
+        format!(
+            "this image is {} KiB; the limit is {} KiB",
+            size / 1024,
+            limit / 1024
+        ),
+    )
+    .help("export it at a smaller size (2000 pixels wide is plenty), or raise [limits] image_size_kib in site.toml")
 }
 
 fn unsupported(source: &Path, format: &str) -> Diagnostic {
@@ -720,22 +730,19 @@ fn jpeg_leftover(bytes: &[u8]) -> Option<Found> {
             0xE0 if body.starts_with(b"JFIF\0") || body.starts_with(b"JFXX\0") => None,
             0xEE if body.starts_with(b"Adobe") => None,
             0xE1 if body.starts_with(b"Exif\0") => {
-                Some("Exif data (APP1: GPS position, time, camera)")
+                Some("Exif data (APP1: GPS position, time, camera)".to_owned())
             }
-            0xE1 if body.starts_with(b"http://ns.adobe.com/") => Some("XMP data (APP1)"),
-            0xE2 if body.starts_with(b"ICC_PROFILE\0") => Some("an ICC profile (APP2)"),
-            0xE2 if body.starts_with(b"MPF\0") => Some("a second picture (APP2 multi-picture)"),
-            0xED => Some("IPTC data (APP13: captions, names, places)"),
-            0xFE => Some("a comment (COM)"),
-            0xE0..=0xEF => Some("an application block"),
+            0xE1 if body.starts_with(b"http://ns.adobe.com/") => Some("XMP data (APP1)".to_owned()),
+            0xE2 if body.starts_with(b"ICC_PROFILE\0") => Some("an ICC profile (APP2)".to_owned()),
+            0xE2 if body.starts_with(b"MPF\0") => {
+                Some("a second picture (APP2 multi-picture)".to_owned())
+            }
+            0xED => Some("IPTC data (APP13: captions, names, places)".to_owned()),
+            0xFE => Some("a comment (COM)".to_owned()),
+            0xE0..=0xEF => Some(format!("an application block (APP{})", marker - 0xE0)),
             _ => None,
         };
         if let Some(what) = block {
-            let what = if what == "an application block" {
-                format!("an application block (APP{})", marker - 0xE0)
-            } else {
-                what.to_owned()
-            };
             return Some(Found::Block(what));
         }
         i += len;
