@@ -62,18 +62,26 @@ struct Limits {
     /// Largest content, template or i18n file accepted, in KiB.
     #[serde(default = "default_file_size_kib")]
     file_size_kib: u64,
+    /// Largest image accepted, in KiB: photos are larger than texts.
+    #[serde(default = "default_image_size_kib")]
+    image_size_kib: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             file_size_kib: default_file_size_kib(),
+            image_size_kib: default_image_size_kib(),
         }
     }
 }
 
 fn default_file_size_kib() -> u64 {
     crate::source::MAX_FILE_SIZE / 1024
+}
+
+fn default_image_size_kib() -> u64 {
+    crate::images::MAX_IMAGE_SIZE / 1024
 }
 
 fn default_language() -> String {
@@ -157,6 +165,8 @@ pub struct Config {
     pub max_file_size: u64,
     /// Title and description in the other languages, by language code.
     pub translations: BTreeMap<String, SiteText>,
+    /// Largest image accepted, in bytes.
+    pub max_image_size: u64,
 }
 
 impl Config {
@@ -250,6 +260,7 @@ impl Config {
                 .into_iter()
                 .map(|(lang, text)| (lang.into_inner(), text))
                 .collect(),
+            max_image_size: raw.limits.image_size_kib.saturating_mul(1024),
         })
     }
 

@@ -120,7 +120,12 @@ impl Session {
             cache: &self.cache,
             previous: self.last.as_ref().map_or(&none, |last| &last.fingerprints),
         };
-        let (generated, outcome) = crate::pipeline(&self.options, &sink, Some(memory))?;
+        let (generated, outcome) = crate::pipeline(
+            &self.options,
+            &sink,
+            crate::images::Work::Publish,
+            Some(memory),
+        )?;
         let Some(outcome) = outcome.filter(|_| !generated.has_errors()) else {
             return Ok(Build {
                 generated,

@@ -4,11 +4,11 @@
 //!
 //! ```text
 //! Config::parse → content::load ─┐
-//!                 theme::load ───┴→ render::site → privacy gate → Sink
-//!   site.toml     articles, incidents,  every page,     no forbidden    staging folder
-//!                 pages; templates      in parallel     string          (build), memory
-//!                                                                       (serve), nothing
-//!                                                                       (check)
+//!                 theme::load ───┴→ images::publish → render::site → gates → Sink
+//!   site.toml     articles,         images in        every page,    no        staging folder
+//!                 incidents,        every width,     in parallel    forbidden (build), memory
+//!                 pages; templates  no metadata                     name, no  (serve), nothing
+//!                                                                   metadata  (check)
 //! ```
 //!
 //! Every step collects problems in the user's site as [`Diagnostic`]s and runs to the end
@@ -24,6 +24,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod i18n;
+pub mod images;
 pub mod incremental;
 pub mod links;
 pub mod markdown;
@@ -59,6 +60,8 @@ pub struct Options {
     pub strict: bool,
     /// Also fetch every source URL and warn about those that fail (`check --external`).
     pub external: bool,
+    /// Images encoded by earlier builds with these options (`serve` rebuilds often).
+    pub image_cache: images::Cache,
 }
 
 /// The result of running the pipeline.
@@ -79,9 +82,10 @@ impl Generated {
     }
 }
 
-/// Loads, validates and renders the site, writing nothing (`advocate check`).
+/// Loads, validates and renders the site, writing nothing (`advocate check`). Images are
+/// decoded, so that a damaged one is found, but not encoded.
 pub fn generate(options: &Options) -> io::Result<Generated> {
-    generate_into(options, &Discard)
+    pipeline(options, &Discard, images::Work::Check, None).map(|(generated, _)| generated)
 }
 
 /// Runs the pipeline and, when the site has no errors, replaces `output` with the new
@@ -107,7 +111,7 @@ impl render::Sink for Discard {
 /// Runs the pipeline, handing every finished file to `sink` (a staging folder for
 /// `build`, memory for `serve`, nothing for `check`).
 pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
-    pipeline(options, sink, None).map(|(generated, _)| generated)
+    pipeline(options, sink, images::Work::Publish, None).map(|(generated, _)| generated)
 }
 
 /// What a build that redoes only what changed keeps from the builds before it.
@@ -119,10 +123,12 @@ struct Memory<'a> {
 }
 
 /// The pipeline, with or without memory of earlier builds; with it, also returns what
-/// rendering found (which pages were unchanged, the new fingerprints).
+/// rendering found (which pages were unchanged, the new fingerprints). `work` says
+/// whether images are encoded or only decoded (`check`).
 fn pipeline(
     options: &Options,
     sink: &dyn render::Sink,
+    work: images::Work,
     memory: Option<Memory<'_>>,
 ) -> io::Result<(Generated, Option<render::Outcome>)> {
     let root = &options.root;
@@ -180,19 +186,29 @@ fn pipeline(
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    let gate = privacy::PrivacyGate::new(root, &config, sink);
+    let clean = images::MetadataGate::new(root, sink);
+    let gate = privacy::PrivacyGate::new(root, &config, &clean);
+    let (limit, cache) = (config.max_image_size, &options.image_cache);
+    let published = images::publish(root, &theme.assets, limit, cache, work, &gate)?;
+    generated.diagnostics.extend(published.diagnostics);
+    if generated.has_errors() {
+        return Ok((finish(generated, options), None));
+    }
     let incremental = memory.map(|m| render::Incremental {
         previous: m.previous,
         config: {
             let mut h = render::fingerprint::hasher();
             (&config_file.text, &options.base_url, options.drafts).hash(&mut h);
+            published.images.hash(&mut h);
             h.finish()
         },
     });
-    let mut outcome = render::site(&loaded.site, &config, &theme, &gate, incremental)?;
+    let images = &published.images;
+    let mut outcome = render::site(&loaded.site, &config, &theme, images, &gate, incremental)?;
     generated.pages = outcome.pages;
     generated.diagnostics.append(&mut outcome.diagnostics);
     generated.diagnostics.extend(gate.violations());
+    generated.diagnostics.extend(clean.violations());
     Ok((finish(generated, options), Some(outcome)))
 }
 

@@ -107,6 +107,7 @@ fn main() -> ExitCode {
         drafts: common.drafts,
         strict: common.strict,
         external,
+        image_cache: Default::default(),
     };
     let (generated, verb) = match &cli.command {
         Command::Build {

@@ -115,6 +115,7 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
         drafts: options.drafts,
         strict: false,
         external: false,
+        image_cache: Default::default(),
     });
     let (reload, _) = broadcast::channel(16);
     let preview = Arc::new(Preview {

@@ -455,6 +455,39 @@ fn image_path(
         );
         return None;
     };
+    let extension = written
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(
+        extension.as_deref(),
+        Some("jpg" | "jpeg" | "png" | "webp" | "gif" | "svg")
+    ) {
+        errors.push(
+            Diagnostic::error(
+                path,
+                format!(
+                    "the image `{}` is not a JPEG, PNG, WebP, GIF or SVG file",
+                    image.get_ref()
+                ),
+            )
+            .at(span)
+            .help("export the picture as JPEG (photos) or PNG (drawings, screenshots)"),
+        );
+        return None;
+    }
+    // A link could lead anywhere on the machine that builds the site.
+    if std::fs::symlink_metadata(root.join(written)).is_ok_and(|m| m.file_type().is_symlink()) {
+        errors.push(
+            Diagnostic::error(
+                path,
+                format!("the image `{}` is a symbolic link", image.get_ref()),
+            )
+            .at(span)
+            .help("copy the picture itself into static/"),
+        );
+        return None;
+    }
     if !root.join(written).is_file() {
         errors.push(
             Diagnostic::error(
@@ -538,6 +571,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("leaves the site folder"));
+        for hostile in ["/etc/passwd.jpg", "static/../../x.jpg", "./static/x.jpg"] {
+            let errors = parse(
+                "a.md",
+                &format!("+++\ntitle = \"A\"\ndate = 2024-05-10\nimage = \"{hostile}\"\nimage_alt = \"x\"\n+++\n"),
+            )
+            .unwrap_err();
+            assert!(
+                errors[0].message.contains("leaves the site folder"),
+                "{hostile}: {}",
+                errors[0].message
+            );
+        }
+        let errors = parse(
+            "a.md",
+            "+++\ntitle = \"A\"\ndate = 2024-05-10\nimage = \"static/report.pdf\"\nimage_alt = \"x\"\n+++\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].message.contains("not a JPEG"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

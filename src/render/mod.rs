@@ -1,10 +1,11 @@
 //! The validated model and the theme → every output file, in memory.
 //!
 //! [`site`] lists one `Job` per HTML page, renders them in parallel with rayon, then adds
-//! the feeds, sitemap, robots.txt and assets. Nothing here touches the disk except to
-//! read assets named by the theme; writing is `output`'s job. Views shared by many pages
-//! are converted to template values once and shared (tera values are reference-counted),
-//! so a list page costs the size of its summaries, not of the articles behind them.
+//! the feeds, sitemap, robots.txt and assets. Nothing here touches the disk: assets are
+//! handed on by name, images arrive already re-encoded (`images`), writing is `output`'s
+//! job. Views shared by many pages are converted to template values once and shared
+//! (tera values are reference-counted), so a list page costs the size of its summaries,
+//! not of the articles behind them.
 
 mod chart;
 mod data;
@@ -26,6 +27,7 @@ use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
 use crate::content::{Article, Confidence, Incident, Kind, Site, TranslationKey};
 use crate::diagnostics::Diagnostic;
+use crate::images::Images;
 use crate::markdown::InternalLink;
 use crate::slug;
 use crate::theme::{Theme, template_error};
@@ -201,6 +203,7 @@ pub fn site(
     site: &Site,
     config: &Config,
     theme: &Theme,
+    images: &Images,
     sink: &dyn Sink,
     incremental: Option<Incremental<'_>>,
 ) -> io::Result<Outcome> {
@@ -228,6 +231,7 @@ pub fn site(
             config,
             strings: &theme.strings[lang],
             prefix: lang_prefix(config, lang),
+            images,
         };
         let language = Language::new(site, builder, lang, index, memo);
         language.jobs(site, &mut jobs);
@@ -239,14 +243,15 @@ pub fn site(
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
-    // Generated files win over assets of the same name.
+    // Generated files win over assets of the same name; images were published already,
+    // re-encoded (never copied).
     let generated: BTreeSet<String> = files
         .iter()
         .map(|f| f.path.clone())
         .chain(jobs.iter().map(|j| file_path(&j.site_path)))
         .collect();
     for (out, source) in &theme.assets {
-        if !generated.contains(out) {
+        if !generated.contains(out) && !images.contains_key(out) {
             files.push(OutputFile {
                 path: out.clone(),
                 content: Content::Copy(source.clone()),

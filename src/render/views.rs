@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::content::{Article, Correction, Incident, PartialDate, Source};
 use crate::i18n::Strings;
+use crate::images::Images;
 use crate::slug;
 
 /// The site as every template sees it, under `site`.
@@ -177,14 +178,27 @@ pub struct ArticleView {
     pub corrections: Vec<CorrectionView>,
 }
 
-/// An image with its text alternative.
+/// An image with its text alternative, ready for `<img src srcset sizes width height alt>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
-    /// Link to the image.
+    /// Link to the image (its widest copy).
     pub url: String,
+    /// Every copy with its width: `/img/x-480w.jpg 480w, /img/x.jpg 960w`. Empty for
+    /// SVG drawings, which have one size for every screen.
+    pub srcset: String,
+    /// How wide the image is shown, for the browser to pick a copy.
+    pub sizes: String,
+    /// Width in pixels of the widest copy (absent for SVG).
+    pub width: Option<u32>,
+    /// Its height, so that the page does not jump when the image arrives.
+    pub height: Option<u32>,
     /// Text alternative.
     pub alt: String,
 }
+
+/// The `sizes` of an article's illustration in the default theme: its column is at most
+/// 48rem wide, inside 1rem of margin on each side.
+pub const IMAGE_SIZES: &str = "(min-width: 50rem) 48rem, calc(100vw - 2rem)";
 
 /// A dated correction.
 #[derive(Debug, Clone, Serialize)]
@@ -336,6 +350,8 @@ pub struct ViewBuilder<'a> {
     pub strings: &'a Strings,
     /// The language's path prefix: "" or "/ko".
     pub prefix: String,
+    /// The published images, with their sizes and copies.
+    pub images: &'a Images,
 }
 
 impl ViewBuilder<'_> {
@@ -386,11 +402,31 @@ impl ViewBuilder<'_> {
             content: article.body.html.clone(),
             reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1),
             incidents,
-            image: article.image.as_ref().map(|(path, alt)| ImageView {
-                url: self.config.link(path),
-                alt: alt.clone(),
-            }),
+            image: article
+                .image
+                .as_ref()
+                .map(|(path, alt)| self.image(path, alt)),
             corrections: CorrectionView::all(&article.corrections, self.strings),
+        }
+    }
+
+    /// An image at `site_path` (`/img/x.jpg`), with the copies it was published in.
+    pub fn image(&self, site_path: &str, alt: &str) -> ImageView {
+        let published = self.images.get(site_path.trim_start_matches('/'));
+        let srcset = published.map_or_else(String::new, |image| {
+            let copies = image.copies.iter();
+            copies
+                .map(|(width, path)| format!("{} {width}w", self.config.link(path)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        ImageView {
+            url: self.config.link(site_path),
+            srcset,
+            sizes: IMAGE_SIZES.to_owned(),
+            width: published.map(|i| i.width),
+            height: published.map(|i| i.height),
+            alt: alt.to_owned(),
         }
     }
 

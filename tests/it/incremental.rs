@@ -17,6 +17,7 @@ fn options(root: &Path) -> Options {
         drafts: true,
         strict: false,
         external: false,
+        image_cache: Default::default(),
     }
 }
 

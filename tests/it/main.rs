@@ -8,6 +8,7 @@ mod chronology;
 mod determinism;
 mod errors;
 mod i18n;
+mod images;
 mod incremental;
 mod robustness;
 mod serve;
