@@ -9,3 +9,5 @@ mod errors;
 mod robustness;
 mod serve;
 mod support;
+mod theme;
+mod weight;
