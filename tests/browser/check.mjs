@@ -136,8 +136,11 @@ async function assertAxeClean(page, where) {
   assert(serious.length === 0, `axe on ${where}:\n${serious.map(describe).join("\n")}`);
 }
 
+/** The whole page, cut at 8,000 px: the chronology is several times taller on a phone. */
 async function screenshot(page, name) {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const { width } = page.viewportSize();
+  const height = await page.evaluate(() => Math.min(document.documentElement.scrollHeight, 8000));
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height } });
 }
 
 /** The standard visit: open, check for problems and axe violations, screenshot. */
@@ -440,11 +443,16 @@ async function main() {
   try {
     const article = await firstLink("/articles/", "main .items a");
     const incident = await firstLink("/chronology/", ".chronology .card-title a");
+    const filtered = await firstLink("/chronology/", ".filters a");
+    const tag = await firstLink("/tags/", ".tag-index a");
     await checkEveryPage([
       ["home", "/"],
       ["article", article],
       ["incident", incident],
       ["chronology", "/chronology/"],
+      ["chronology-filter-page", filtered],
+      ["articles", "/articles/"],
+      ["tag", tag],
     ]);
     await checkChronologyFilter("/chronology/");
     await checkSkipLink("/");
