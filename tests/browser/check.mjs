@@ -453,6 +453,7 @@ async function main() {
       ["chronology-filter-page", filtered],
       ["articles", "/articles/"],
       ["tag", tag],
+      ["not-found", "/404.html"],
     ]);
     await checkChronologyFilter("/chronology/");
     await checkSkipLink("/");
