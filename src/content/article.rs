@@ -95,24 +95,12 @@ pub struct Article {
     pub translation_key: Option<String>,
     /// Drafts are built only on request.
     pub draft: bool,
-    /// An illustration.
-    pub image: Option<Image>,
+    /// An illustration: its site path (under `static/`) and its alt text.
+    pub image: Option<(String, String)>,
     /// Published corrections, oldest first.
     pub corrections: Vec<Correction>,
     /// The body.
     pub body: Rendered,
-}
-
-/// An article's illustration, a file under `static/`.
-#[derive(Debug, Clone)]
-pub struct Image {
-    /// Its site path: `/img/x.jpg` for `static/img/x.jpg`.
-    pub path: String,
-    /// The text alternative.
-    pub alt: String,
-    /// Width and height in pixels, read from the file's header (JPEG, PNG, GIF, WebP,
-    /// AVIF); `None` for other formats. Pages state them so nothing jumps as it loads.
-    pub size: Option<(u32, u32)>,
 }
 
 /// A validated, rendered standalone page.
@@ -162,11 +150,7 @@ impl Article {
             (Some(image), alt) => {
                 let site_path = image_path(&mut errors, path, &image, shift, root);
                 match alt.filter(|a| !a.trim().is_empty()) {
-                    Some(alt) => site_path.map(|path| Image {
-                        size: pixel_size(&root.join(image.get_ref())),
-                        path,
-                        alt,
-                    }),
+                    Some(alt) => site_path.map(|p| (p, alt)),
                     None => {
                         errors.push(
                             Diagnostic::error(path, "`image` has no `image_alt`")
@@ -358,12 +342,6 @@ fn full_date(
 }
 
 /// Checks that an image path stays inside the site and exists; returns its site path.
-/// An image's width and height, when its format is one the header reader knows.
-fn pixel_size(file: &Path) -> Option<(u32, u32)> {
-    let size = imagesize::size(file).ok()?;
-    Some((size.width.try_into().ok()?, size.height.try_into().ok()?))
-}
-
 fn image_path(
     errors: &mut Vec<Diagnostic>,
     path: &Path,

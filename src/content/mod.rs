@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use article::{Article, Image, IncidentRef, Page};
+pub use article::{Article, IncidentRef, Page};
 pub use date::{PartialDate, Precision};
 pub use incident::{Confidence, Incident, Kind, Place, Source};
 

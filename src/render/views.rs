@@ -166,10 +166,6 @@ pub struct ImageView {
     pub url: String,
     /// Text alternative.
     pub alt: String,
-    /// Width in pixels, when known.
-    pub width: Option<u32>,
-    /// Height in pixels, when known.
-    pub height: Option<u32>,
 }
 
 /// A dated correction.
@@ -368,11 +364,9 @@ impl ViewBuilder<'_> {
             content: article.body.html.clone(),
             reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1),
             incidents,
-            image: article.image.as_ref().map(|image| ImageView {
-                url: self.config.link(&image.path),
-                alt: image.alt.clone(),
-                width: image.size.map(|(w, _)| w),
-                height: image.size.map(|(_, h)| h),
+            image: article.image.as_ref().map(|(path, alt)| ImageView {
+                url: self.config.link(path),
+                alt: alt.clone(),
             }),
             corrections: CorrectionView::all(&article.corrections, self.strings),
         }

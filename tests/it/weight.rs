@@ -82,35 +82,3 @@ fn scripts_are_external_and_deferred() {
         );
     }
 }
-
-/// The smallest PNG header that states a size: signature and IHDR chunk.
-fn png_header(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    bytes.extend(width.to_be_bytes());
-    bytes.extend(height.to_be_bytes());
-    bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
-    bytes
-}
-
-#[test]
-fn an_article_image_states_its_size_and_loads_lazily() {
-    let site = TestSite::new("basic");
-    std::fs::create_dir_all(site.root().join("static/img")).unwrap();
-    std::fs::write(
-        site.root().join("static/img/river.png"),
-        png_header(1200, 800),
-    )
-    .unwrap();
-    site.write(
-        "content/articles/pictured.md",
-        "+++\ntitle = \"Pictured\"\ndate = 2024-05-01\nsummary = \"S.\"\nimage = \"static/img/river.png\"\nimage_alt = \"The Tumen river in winter\"\n+++\nText.\n",
-    );
-    site.build(&[]);
-    let page = site.page("articles/pictured/index.html");
-    let img = ".article-image img";
-    assert_eq!(page.attrs(img, "src"), ["/img/river.png"]);
-    assert_eq!(page.attrs(img, "width"), ["1200"]);
-    assert_eq!(page.attrs(img, "height"), ["800"]);
-    assert_eq!(page.attrs(img, "loading"), ["lazy"]);
-    assert_eq!(page.attrs(img, "alt"), ["The Tumen river in winter"]);
-}
