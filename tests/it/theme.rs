@@ -5,16 +5,18 @@
 
 use crate::support::{Page, TestSite};
 
-/// The bundled site, built, with the paths of its HTML pages.
-fn built() -> (TestSite, Vec<String>) {
+/// Every HTML page of the bundled site, built and parsed, with its path.
+fn pages() -> Vec<(String, Page)> {
     let site = TestSite::bundled();
     site.build(&[]);
-    let pages = site
-        .output_files()
+    site.output_files()
         .into_iter()
         .filter(|f| f.ends_with(".html"))
-        .collect();
-    (site, pages)
+        .map(|path| {
+            let page = site.page(&path);
+            (path, page)
+        })
+        .collect()
 }
 
 fn one(page: &Page, selector: &str, attr: &str, path: &str) -> String {
@@ -30,31 +32,29 @@ fn one(page: &Page, selector: &str, attr: &str, path: &str) -> String {
 
 #[test]
 fn every_page_has_title_description_canonical_and_sharing_meta() {
-    let (site, pages) = built();
-    for path in &pages {
-        let page = site.page(path);
+    for (path, page) in pages() {
         assert!(
             !page.texts("head > title")[0].is_empty(),
             "{path}: empty <title>"
         );
-        one(&page, "meta[name=description]", "content", path);
-        one(&page, "meta[property='og:title']", "content", path);
-        one(&page, "meta[property='og:description']", "content", path);
-        one(&page, "meta[property='og:site_name']", "content", path);
-        let url = one(&page, "meta[property='og:url']", "content", path);
+        one(&page, "meta[name=description]", "content", &path);
+        one(&page, "meta[property='og:title']", "content", &path);
+        one(&page, "meta[property='og:description']", "content", &path);
+        one(&page, "meta[property='og:site_name']", "content", &path);
+        let url = one(&page, "meta[property='og:url']", "content", &path);
         assert!(
             url.starts_with("https://monitor.example.org/"),
             "{path}: og:url {url}"
         );
-        let locale = one(&page, "meta[property='og:locale']", "content", path);
+        let locale = one(&page, "meta[property='og:locale']", "content", &path);
         let lang = page.attrs("html", "lang").join("");
         assert!(
             locale.starts_with(&lang),
             "{path}: og:locale {locale} for lang {lang}"
         );
-        let card = one(&page, "meta[name='twitter:card']", "content", path);
+        let card = one(&page, "meta[name='twitter:card']", "content", &path);
         assert_eq!(card, "summary", "{path}");
-        let kind = one(&page, "meta[property='og:type']", "content", path);
+        let kind = one(&page, "meta[property='og:type']", "content", &path);
         let expected = if path.starts_with("articles/") && path.matches('/').count() == 2 {
             "article"
         } else {
@@ -62,7 +62,7 @@ fn every_page_has_title_description_canonical_and_sharing_meta() {
         };
         assert_eq!(kind, expected, "{path}: og:type");
         if path != "404.html" {
-            let canonical = one(&page, "link[rel=canonical]", "href", path);
+            let canonical = one(&page, "link[rel=canonical]", "href", &path);
             assert_eq!(canonical, url, "{path}: canonical and og:url differ");
         }
         for src in page.attrs("script", "src") {
@@ -76,9 +76,7 @@ fn every_page_has_title_description_canonical_and_sharing_meta() {
 
 #[test]
 fn every_page_has_landmarks_a_skip_link_and_ordered_headings() {
-    let (site, pages) = built();
-    for path in &pages {
-        let page = site.page(path);
+    for (path, page) in pages() {
         assert_eq!(
             page.attrs("body > a.skip-link", "href"),
             ["#main"],
@@ -127,7 +125,8 @@ fn every_page_has_landmarks_a_skip_link_and_ordered_headings() {
 
 #[test]
 fn chart_and_map_have_accessible_names() {
-    let (site, _) = built();
+    let site = TestSite::bundled();
+    site.build(&[]);
     let page = site.page("chronology/index.html");
     assert_eq!(page.attrs("svg.chart", "role"), ["img"]);
     let chart_title = one(&page, "svg.chart", "aria-labelledby", "chart");
