@@ -55,10 +55,10 @@ fn every_page_has_title_description_canonical_and_sharing_meta() {
         let card = one(&page, "meta[name='twitter:card']", "content", &path);
         assert_eq!(card, "summary", "{path}");
         let kind = one(&page, "meta[property='og:type']", "content", &path);
-        let expected = if path.starts_with("articles/") && path.matches('/').count() == 2 {
-            "article"
-        } else {
+        let expected = if page.names("main > article.article").is_empty() {
             "website"
+        } else {
+            "article"
         };
         assert_eq!(kind, expected, "{path}: og:type");
         if path != "404.html" {
