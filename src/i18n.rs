@@ -3,7 +3,9 @@
 //!
 //! A theme ships `i18n/<lang>.toml`. Templates read it as `t`; the generator itself needs
 //! the keys in [`REQUIRED`] (labels of kinds and confidence levels, date patterns), and a
-//! missing one is an error that names the key and the language.
+//! missing one is an error that names the key and the language. Every other language
+//! must have every key of the default language's file ([`Strings::missing_keys`]), so a
+//! translation that falls behind the theme fails the build instead of a page.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,7 @@ use crate::diagnostics::Diagnostic;
 
 /// Keys the generator reads itself. Templates may use any others.
 pub const REQUIRED: &[&str] = &[
+    "language_name",
     "months",
     "date.day",
     "date.month",
@@ -64,16 +67,7 @@ impl Strings {
         let missing: Vec<Diagnostic> = required
             .iter()
             .filter(|key| strings.lookup(key).is_none())
-            .map(|key| {
-                Diagnostic::error(
-                    path,
-                    format!("the interface string `{key}` is missing for language `{lang}`"),
-                )
-                .help(format!(
-                    "add `{key}` to {}",
-                    crate::diagnostics::display_path(path)
-                ))
-            })
+            .map(|key| strings.missing(key, None))
             .collect();
         if strings.months().len() != 12 {
             return Err(vec![Diagnostic::error(
@@ -86,6 +80,36 @@ impl Strings {
         } else {
             Err(missing)
         }
+    }
+
+    /// Every key of `reference` (the default language's strings) that this language
+    /// lacks, as errors naming the key and the language.
+    pub fn missing_keys(&self, reference: &Strings) -> Vec<Diagnostic> {
+        let mut keys = Vec::new();
+        leaf_keys(&reference.table, "", &mut keys);
+        keys.iter()
+            .filter(|key| self.lookup(key).is_none())
+            .map(|key| self.missing(key, Some(reference)))
+            .collect()
+    }
+
+    fn missing(&self, key: &str, reference: Option<&Strings>) -> Diagnostic {
+        let file = crate::diagnostics::display_path(&self.path);
+        let help = match reference {
+            Some(r) => format!(
+                "add `{key}` to {file}, translating it from {}",
+                crate::diagnostics::display_path(&r.path)
+            ),
+            None => format!("add `{key}` to {file}"),
+        };
+        Diagnostic::error(
+            &self.path,
+            format!(
+                "the interface string `{key}` is missing for language `{}`",
+                self.lang
+            ),
+        )
+        .help(help)
     }
 
     /// The whole table, for templates.
@@ -188,14 +212,35 @@ impl Strings {
     }
 }
 
+/// The dotted keys of every value that is not a table: `date.day`, `months`.
+fn leaf_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let dotted = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => leaf_keys(inner, &dotted, out),
+            _ => out.push(dotted),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const EN: &str = include_str!("../themes/default/i18n/en.toml");
 
+    const KO: &str = include_str!("../themes/default/i18n/ko.toml");
+
     fn en() -> Strings {
         Strings::parse("en", Path::new("themes/default/i18n/en.toml"), EN).unwrap()
+    }
+
+    fn ko() -> Strings {
+        Strings::parse("ko", Path::new("themes/default/i18n/ko.toml"), KO).unwrap()
     }
 
     #[test]
@@ -224,6 +269,54 @@ mod tests {
         assert_eq!(
             errors[0].message,
             "the interface string `date.decade` is missing for language `en`"
+        );
+    }
+
+    #[test]
+    fn korean_dates_follow_their_precision() {
+        let ko = ko();
+        let date = |t: &str| ko.date(&PartialDate::parse(t).unwrap());
+        assert_eq!(date("2024-04-26"), "2024년 4월 26일");
+        assert_eq!(date("2023-10"), "2023년 10월");
+        assert_eq!(date("2024"), "2024년");
+        assert_eq!(date("1990s"), "1990년대");
+        let day = chrono::NaiveDate::from_ymd_opt(2002, 3, 14).unwrap();
+        assert_eq!(ko.full_date(day), "2002년 3월 14일");
+    }
+
+    #[test]
+    fn korean_people_counts_use_the_counter_myeong() {
+        let ko = ko();
+        assert_eq!(ko.people(50, 200), "50~200명");
+        assert_eq!(ko.people(600, 600), "600명");
+        assert_eq!(ko.people(1, 1), "1명");
+        assert_eq!(ko.people(1000, 2600), "1,000~2,600명");
+        assert_eq!(ko.number(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_korean_file_has_every_key_of_the_english_one() {
+        assert!(ko().missing_keys(&en()).is_empty());
+    }
+
+    #[test]
+    fn a_key_missing_from_a_translation_names_the_key_and_language() {
+        let text = KO.replace("all_tags = ", "all_tagz = ");
+        let ko = Strings::parse("ko", Path::new("ko.toml"), &text).unwrap();
+        let errors = ko.missing_keys(&en());
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["the interface string `all_tags` is missing for language `ko`"]
+        );
+        assert_eq!(errors[0].path, Path::new("ko.toml"));
+        // A nested key is named with its table.
+        let text = KO.replace("show_all = ", "# show_all = ");
+        let ko = Strings::parse("ko", Path::new("ko.toml"), &text).unwrap();
+        assert!(
+            ko.missing_keys(&en())[0]
+                .message
+                .contains("`chronology.show_all`")
         );
     }
 }

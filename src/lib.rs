@@ -24,6 +24,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod i18n;
+pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod output;
@@ -37,6 +38,7 @@ pub mod theme;
 pub mod toml_de;
 
 use std::fs;
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -105,6 +107,24 @@ impl render::Sink for Discard {
 /// Runs the pipeline, handing every finished file to `sink` (a staging folder for
 /// `build`, memory for `serve`, nothing for `check`).
 pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<Generated> {
+    pipeline(options, sink, None).map(|(generated, _)| generated)
+}
+
+/// What a build that redoes only what changed keeps from the builds before it.
+struct Memory<'a> {
+    /// Files parsed before.
+    cache: &'a content::Cache,
+    /// The fingerprints of the pages of the last successful build.
+    previous: &'a render::Fingerprints,
+}
+
+/// The pipeline, with or without memory of earlier builds; with it, also returns what
+/// rendering found (which pages were unchanged, the new fingerprints).
+fn pipeline(
+    options: &Options,
+    sink: &dyn render::Sink,
+    memory: Option<Memory<'_>>,
+) -> io::Result<(Generated, Option<render::Outcome>)> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     if !config_path.is_file() {
@@ -123,7 +143,7 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             Ok(file) => file,
             Err(d) => {
                 generated.diagnostics.push(d);
-                return Ok(generated);
+                return Ok((generated, None));
             }
         };
     generated
@@ -133,12 +153,14 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
         Ok(config) => config,
         Err(diagnostics) => {
             generated.diagnostics = diagnostics;
-            return Ok(finish(generated, options));
+            return Ok((finish(generated, options), None));
         }
     };
 
+    let fresh = content::Cache::default();
+    let cache = memory.as_ref().map_or(&fresh, |m| m.cache);
     let (loaded, loaded_theme) = rayon::join(
-        || content::load(root, &config, options.drafts),
+        || content::load_with(root, &config, options.drafts, cache),
         || theme::load(root, &config),
     );
     let (loaded, loaded_theme) = (loaded?, loaded_theme?);
@@ -147,10 +169,10 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
     generated.sources.extend(loaded.sources);
     generated.sources.extend(loaded_theme.sources);
     let Some(theme) = loaded_theme.theme else {
-        return Ok(finish(generated, options));
+        return Ok((finish(generated, options), None));
     };
     if generated.has_errors() {
-        return Ok(finish(generated, options));
+        return Ok((finish(generated, options), None));
     }
 
     if options.external {
@@ -159,11 +181,19 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             .extend(links::check(&loaded.site.incidents));
     }
     let gate = privacy::PrivacyGate::new(root, &config, sink);
-    let problems = render::site(&loaded.site, &config, &theme, &gate)?;
-    generated.pages = gate.pages();
-    generated.diagnostics.extend(problems);
+    let incremental = memory.map(|m| render::Incremental {
+        previous: m.previous,
+        config: {
+            let mut h = render::fingerprint::hasher();
+            (&config_file.text, &options.base_url, options.drafts).hash(&mut h);
+            h.finish()
+        },
+    });
+    let mut outcome = render::site(&loaded.site, &config, &theme, &gate, incremental)?;
+    generated.pages = outcome.pages;
+    generated.diagnostics.append(&mut outcome.diagnostics);
     generated.diagnostics.extend(gate.violations());
-    Ok(finish(generated, options))
+    Ok((finish(generated, options), Some(outcome)))
 }
 
 fn finish(mut generated: Generated, options: &Options) -> Generated {

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub const CONCURRENCY: usize = 8;
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Fetches every source URL of `incidents` and returns a warning for each that failed.
-pub fn check(incidents: &[Incident]) -> Vec<Diagnostic> {
+pub fn check(incidents: &[Arc<Incident>]) -> Vec<Diagnostic> {
     // URL → every place it is cited, so each URL is fetched once.
     let mut cited: BTreeMap<&str, Vec<(&Incident, Range<usize>)>> = BTreeMap::new();
     for incident in incidents {

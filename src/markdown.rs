@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 
 /// A link from Markdown to a page of this site.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InternalLink {
     /// The site path without fragment, as written: `/incidents/x/`.
     pub target: String,
@@ -31,7 +31,7 @@ pub struct InternalLink {
 }
 
 /// Markdown turned into HTML.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Rendered {
     /// The HTML, safe to insert in a page.
     pub html: String,

@@ -12,20 +12,18 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostics::Diagnostic;
 use crate::render::{Content, OutputFile, Sink};
 
-/// A sink that scans every file on its way to the next sink, and counts HTML pages.
+/// A sink that scans every file on its way to the next sink.
 pub(crate) struct PrivacyGate<'a> {
     root: &'a Path,
     forbidden: Vec<String>,
     inner: &'a dyn Sink,
     /// Index of a forbidden string → output files it was found in.
     found: Mutex<BTreeMap<usize, Vec<String>>>,
-    pages: AtomicUsize,
 }
 
 impl<'a> PrivacyGate<'a> {
@@ -41,13 +39,7 @@ impl<'a> PrivacyGate<'a> {
                 .collect(),
             inner,
             found: Mutex::new(BTreeMap::new()),
-            pages: AtomicUsize::new(0),
         }
-    }
-
-    /// HTML pages that went through.
-    pub(crate) fn pages(&self) -> usize {
-        self.pages.load(Ordering::Relaxed)
     }
 
     /// One error per forbidden string found, pointing at the content file that holds it.
@@ -107,9 +99,6 @@ impl<'a> PrivacyGate<'a> {
 
 impl Sink for PrivacyGate<'_> {
     fn put(&self, file: OutputFile) -> io::Result<()> {
-        if file.path.ends_with(".html") {
-            self.pages.fetch_add(1, Ordering::Relaxed);
-        }
         if !self.forbidden.is_empty() {
             self.scan(&file);
         }

@@ -35,7 +35,7 @@ summary = ""                      # one or two sentences for lists and feeds
 authors = []                      # e.g. ["Research team"]
 tags = []                         # e.g. ["repatriation", "jilin"]
 incidents = []                    # ids of incident files this article reports on
-# lang = "en"                     # the site's default language when left out
+# lang = "en"                     # the default language, or the one the file name gives (x.ko.md)
 # translation_key = ""            # the same key on each translation of this article
 draft = true                      # set to false (or delete the line) to publish
 # slug = ""                       # the address; the file name when left out
@@ -84,6 +84,12 @@ url = "https://"
 # [[corrections]]
 # date = "{today}"
 # note = "What was wrong, and what is right now."
+
+# [translations.ko]             # the title and summary in another of the site's languages
+# title = ""
+# summary = """
+# The same facts as the summary above, in that language.
+# """
 "#
     )
 }

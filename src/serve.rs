@@ -1,7 +1,8 @@
 //! `advocate serve`: build into memory, serve over HTTP on this machine, rebuild on every
 //! save, and reload the open tab.
 //!
-//! The preview never touches `public/`: every build goes into a [`MemorySink`] and
+//! The preview never touches `public/`: every build goes into memory (a
+//! [`Session`], which parses and renders again only what a save changed) and
 //! replaces the served snapshot only when it succeeded. While the site has errors, the
 //! last good snapshot stays online and every page carries an overlay with the same
 //! diagnostics `check` prints; the next good save removes it. The live-reload script is
@@ -10,8 +11,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock, mpsc};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -26,14 +27,14 @@ use notify::event::{AccessKind, AccessMode, EventKind, MetadataKind, ModifyKind}
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::broadcast;
 
+use crate::Options;
 use crate::diagnostics;
-use crate::render::{Content, OutputFile, Sink};
-use crate::{Generated, Options};
+use crate::incremental::{Files, Session};
 
 /// Where the reload events are streamed; outside any page address a site can have.
 pub const EVENTS_PATH: &str = "/__advocate/events";
 /// How long the watcher waits for an editor's burst of writes to end.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
 /// How many ports after the requested one are tried when it is taken.
 const PORT_TRIES: u16 = 10;
 
@@ -52,58 +53,12 @@ pub struct ServeOptions {
     pub open: bool,
 }
 
-/// A finished build held in memory: output path → bytes.
-#[derive(Default)]
-pub struct MemorySink {
-    files: Mutex<HashMap<String, Vec<u8>>>,
-    root: PathBuf,
-}
-
-impl MemorySink {
-    /// An empty sink for the site at `root` (assets are read from there).
-    pub fn new(root: &Path) -> Self {
-        MemorySink {
-            files: Mutex::new(HashMap::new()),
-            root: root.to_owned(),
-        }
-    }
-
-    /// The files collected.
-    pub fn into_files(self) -> Files {
-        self.files.into_inner().unwrap_or_default()
-    }
-}
-
-impl Sink for MemorySink {
-    fn put(&self, file: OutputFile) -> io::Result<()> {
-        let bytes = match file.content {
-            Content::Bytes(bytes) => bytes,
-            Content::Copy(source) => std::fs::read(self.root.join(source))?,
-        };
-        if let Ok(mut files) = self.files.lock() {
-            files.insert(file.path, bytes);
-        }
-        Ok(())
-    }
-}
-
-/// A whole site in memory: output path → bytes.
-pub type Files = HashMap<String, Vec<u8>>;
-
 /// What the server shows: the last good build, and the problems of the latest one.
 struct Preview {
     files: RwLock<Arc<Files>>,
     /// The latest build's diagnostics, as text, when it failed.
     errors: RwLock<Option<String>>,
     reload: broadcast::Sender<()>,
-}
-
-/// Builds the site in memory: what the pipeline found, and the files when it succeeded.
-pub fn build_in_memory(options: &Options) -> io::Result<(Generated, Option<Files>)> {
-    let sink = MemorySink::new(&options.root);
-    let generated = crate::generate_into(options, &sink)?;
-    let files = (!generated.has_errors()).then(|| sink.into_files());
-    Ok((generated, files))
 }
 
 /// Runs the preview server until Ctrl-C.
@@ -152,26 +107,28 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
             options.interface
         );
     }
-    let build_options = Options {
-        root: options.root.clone(),
+    // The watcher reports absolute paths: the session must see the root the same way.
+    let root = options.root.canonicalize()?;
+    let mut session = Session::new(Options {
+        root: root.clone(),
         base_url: Some(url.clone()),
         drafts: options.drafts,
         strict: false,
         external: false,
-    };
+    });
     let (reload, _) = broadcast::channel(16);
     let preview = Arc::new(Preview {
         files: RwLock::new(Arc::new(HashMap::new())),
         errors: RwLock::new(None),
         reload,
     });
-    rebuild(&build_options, &preview)?;
+    rebuild(&mut session, &preview)?;
 
     // Watch in a thread of its own: builds are blocking work.
     let (events, changes) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(events).map_err(io::Error::other)?;
     for watched in ["content", "templates", "themes", "static", "site.toml"] {
-        let path = options.root.join(watched);
+        let path = root.join(watched);
         if path.exists() {
             watcher
                 .watch(&path, RecursiveMode::Recursive)
@@ -179,16 +136,17 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
         }
     }
     let watcher_preview = Arc::clone(&preview);
-    let watcher_options = build_options.clone();
     std::thread::spawn(move || {
         while let Ok(event) = changes.recv() {
-            if !is_change(&event) {
+            if !note_change(&mut session, event) {
                 continue;
             }
             // An editor's save is a burst of events: wait until it has been quiet for a
             // moment, so that one save is one build.
-            while let Ok(_more) = changes.recv_timeout(DEBOUNCE) {}
-            if let Err(e) = rebuild(&watcher_options, &watcher_preview) {
+            while let Ok(more) = changes.recv_timeout(DEBOUNCE) {
+                note_change(&mut session, more);
+            }
+            if let Err(e) = rebuild(&mut session, &watcher_preview) {
                 eprintln!("error: {e}");
             }
         }
@@ -203,6 +161,14 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
     }
     let app = Router::new()
         .route(EVENTS_PATH, get(events_handler))
+        .route(
+            RELOAD_PATH,
+            get(|| async { own_file(RELOAD_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            OVERLAY_PATH,
+            get(|| async { own_file(OVERLAY_CSS, "text/css; charset=utf-8") }),
+        )
         .fallback(get(page_handler))
         .with_state(preview);
     axum::serve(listener, app)
@@ -215,38 +181,50 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether a watcher event is a change to the site, not just a file being read (every
-/// build reads every template, which must not start another build).
-fn is_change(event: &notify::Result<notify::Event>) -> bool {
-    match event {
-        Ok(event) => match event.kind {
-            EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
-            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-            EventKind::Access(_) => false,
-            EventKind::Any | EventKind::Other => true,
-        },
-        Err(_) => false,
+/// Tells the session which files a watcher event changed; false when the event is no
+/// change to the site, just a file being read (every build reads every template, which
+/// must not start another build).
+fn note_change(session: &mut Session, event: notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else {
+        return false;
+    };
+    let change = match event.kind {
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        EventKind::Any | EventKind::Other => true,
+    };
+    if change {
+        if event.paths.is_empty() || event.need_rescan() {
+            session.forget_everything();
+        }
+        for path in &event.paths {
+            session.changed(path);
+        }
     }
+    change
 }
 
 /// Builds the site and updates what is served; prints one line (or the diagnostics).
-fn rebuild(options: &Options, preview: &Preview) -> io::Result<()> {
+fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
     let started = Instant::now();
-    let (generated, files) = build_in_memory(options)?;
+    let build = session.build()?;
+    let generated = &build.generated;
     let text = diagnostics::render(&generated.diagnostics, &generated.sources, false);
-    match files {
+    match build.files {
         Some(files) => {
             if let Ok(mut current) = preview.files.write() {
-                *current = Arc::new(files);
+                *current = files;
             }
             if let Ok(mut errors) = preview.errors.write() {
                 *errors = None;
             }
             eprint!("{text}");
             eprintln!(
-                "rebuilt {} pages in {} ms",
+                "rebuilt {} pages ({} rendered) in {} ms",
                 generated.pages,
+                build.rendered,
                 started.elapsed().as_millis()
             );
         }
@@ -344,22 +322,34 @@ async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response
     response
 }
 
-/// The reload script, and the error overlay when the latest build failed.
+/// The live-reload script and the error overlay's style, served beside the site. They
+/// are files rather than inline code so that pages keep working under their
+/// Content-Security-Policy, which allows scripts and styles from the site itself only.
+const RELOAD_JS: &str = concat!(
+    "(function(){var k=\"advocate-scroll\";",
+    "try{var y=sessionStorage.getItem(k);if(y!==null){sessionStorage.removeItem(k);window.scrollTo(0,+y);}}catch(e){}",
+    "var s=new EventSource(\"/__advocate/events\");",
+    "s.onmessage=function(){try{sessionStorage.setItem(k,String(window.scrollY));}catch(e){}location.reload();};})();\n"
+);
+const OVERLAY_CSS: &str = "#advocate-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace}\n#advocate-errors p{font:bold 18px system-ui,sans-serif;margin:0 0 1rem}\n#advocate-errors pre{white-space:pre-wrap;margin:0}\n";
+/// Where the script and the style are served.
+const RELOAD_PATH: &str = "/__advocate/reload.js";
+const OVERLAY_PATH: &str = "/__advocate/overlay.css";
+
+/// Adds the reload script, and the error overlay when the latest build failed.
 fn inject(page: &[u8], errors: Option<&str>) -> Vec<u8> {
     let mut extra = String::new();
     if let Some(errors) = errors {
         let mut escaped = String::new();
         let _ = pulldown_cmark_escape::escape_html(&mut escaped, errors);
-        extra.push_str(
-            "<div id=\"advocate-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace\">\
-             <p style=\"font:bold 18px system-ui,sans-serif;margin:0 0 1rem\">The site has errors. This preview shows the last good build until they are fixed.</p><pre style=\"white-space:pre-wrap;margin:0\">",
-        );
+        extra.push_str(&format!(
+            "<link rel=\"stylesheet\" href=\"{OVERLAY_PATH}\"><div id=\"advocate-errors\" role=\"alert\">\
+             <p>The site has errors. This preview shows the last good build until they are fixed.</p><pre>"
+        ));
         extra.push_str(&escaped);
         extra.push_str("</pre></div>");
     }
-    extra.push_str(&format!(
-        "<script>(function(){{var k=\"advocate-scroll\";try{{var y=sessionStorage.getItem(k);if(y!==null){{sessionStorage.removeItem(k);window.scrollTo(0,+y);}}}}catch(e){{}}var s=new EventSource(\"{EVENTS_PATH}\");s.onmessage=function(){{try{{sessionStorage.setItem(k,String(window.scrollY));}}catch(e){{}}location.reload();}};}})();</script>"
-    ));
+    extra.push_str(&format!("<script src=\"{RELOAD_PATH}\"></script>"));
     let text = String::from_utf8_lossy(page);
     let at = text.rfind("</body>").unwrap_or(text.len());
     let mut out = String::with_capacity(text.len() + extra.len());
@@ -367,6 +357,15 @@ fn inject(page: &[u8], errors: Option<&str>) -> Vec<u8> {
     out.push_str(&extra);
     out.push_str(&text[at..]);
     out.into_bytes()
+}
+
+/// Serves one of the preview's own files.
+fn own_file(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The media type of an output file, by extension.
@@ -438,7 +437,8 @@ mod tests {
     fn the_reload_script_goes_before_the_end_of_body() {
         let page = inject(b"<html><body><p>x</p></body></html>", None);
         let text = String::from_utf8(page).unwrap();
-        assert!(text.contains(EVENTS_PATH));
+        assert!(text.contains(RELOAD_PATH));
+        assert!(RELOAD_JS.contains(EVENTS_PATH));
         assert!(text.ends_with("</script></body></html>"));
         let with_errors =
             String::from_utf8(inject(b"<body></body>", Some("error: <bad>"))).unwrap();

@@ -1,11 +1,16 @@
 //! Slugs: the path segments of URLs made from names.
 
+use icu_normalizer::ComposingNormalizerBorrowed;
+
 /// Lower-cases `text` and joins its words with `-`. Letters and digits of any script are
-/// kept (a Korean tag keeps its Hangul); everything else separates words.
+/// kept (a Korean tag keeps its Hangul), in Unicode's composed form (NFC), so the same
+/// word typed on two keyboards gives the same address; everything else, including `.`,
+/// `/`, `\` and `%`, only separates words, so a slug can never step out of its folder.
 pub fn slugify(text: &str) -> String {
+    let nfc = ComposingNormalizerBorrowed::new_nfc();
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
-    for c in text.chars() {
+    for c in nfc.normalize(text).chars() {
         if c.is_alphanumeric() {
             if pending_dash && !slug.is_empty() {
                 slug.push('-');
@@ -16,7 +21,8 @@ pub fn slugify(text: &str) -> String {
             pending_dash = true;
         }
     }
-    slug
+    // Lower-casing may leave a letter decomposed (`İ` → `i̇`): compose again.
+    nfc.normalize(&slug).into_owned()
 }
 
 /// Whether `slug` is a valid article, page or incident slug: `[a-z0-9-]`, not empty, not
@@ -42,6 +48,52 @@ mod tests {
         );
         assert_eq!(slugify("  강제 송환  "), "강제-송환");
         assert_eq!(slugify("---"), "");
+    }
+
+    #[test]
+    fn hangul_is_kept_in_one_stable_form() {
+        // The same word as precomposed syllables and as separate jamo (NFD).
+        let composed = "탈북민";
+        let decomposed = "\u{1110}\u{1161}\u{11af}\u{1107}\u{116e}\u{11a8}\u{1106}\u{1175}\u{11ab}";
+        assert_ne!(composed, decomposed);
+        assert_eq!(slugify(composed), "탈북민");
+        assert_eq!(slugify(decomposed), "탈북민");
+        assert_eq!(slugify("Café"), slugify("Cafe\u{301}"));
+    }
+
+    #[test]
+    fn mixed_scripts_keep_letters_and_digits() {
+        assert_eq!(slugify("2024년 4월 Tumen 송환"), "2024년-4월-tumen-송환");
+        assert_eq!(slugify("UN 인권이사회"), "un-인권이사회");
+    }
+
+    #[test]
+    fn emoji_and_symbols_only_separate_words() {
+        assert_eq!(slugify("송환 🚨 반대"), "송환-반대");
+        assert_eq!(slugify("🇰🇷"), "");
+        assert_eq!(slugify("a&b <script>"), "a-b-script");
+    }
+
+    #[test]
+    fn nothing_in_a_slug_can_leave_its_folder() {
+        for tricky in [
+            "..",
+            "../..",
+            "../../etc/passwd",
+            "a/../b",
+            "..\\x",
+            "%2e%2e",
+            "~/.ssh",
+        ] {
+            let slug = slugify(tricky);
+            assert!(
+                !slug.contains(['.', '/', '\\', '%', '~']),
+                "{tricky} → {slug}"
+            );
+            assert_ne!(slug, "..");
+        }
+        assert_eq!(slugify(".."), "");
+        assert_eq!(slugify("../../etc/passwd"), "etc-passwd");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! site's own `templates/` replaces the theme's. Each template is parsed once, here.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,8 @@ pub struct Theme {
     pub assets: BTreeMap<String, PathBuf>,
     /// Country outlines for the chronology's map, when the theme ships them.
     pub map: Option<Outline>,
+    /// Digest of the templates, interface strings and map: what every page depends on.
+    pub digest: u64,
 }
 
 /// Where a theme keeps the outline data of its map.
@@ -82,6 +85,9 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
         }
     }
 
+    // Everything of the theme a page is made from, but its assets.
+    let mut digest = crate::render::fingerprint::hasher();
+    texts.hash(&mut digest);
     let mut strings = BTreeMap::new();
     for lang in &config.languages {
         let path = theme_dir.join("i18n").join(format!("{lang}.toml"));
@@ -100,6 +106,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
         }
         match source::read(root, &path, config.max_file_size) {
             Ok(file) => {
+                file.text.hash(&mut digest);
                 match Strings::parse(lang, &path, &file.text) {
                     Ok(table) => {
                         strings.insert(lang.clone(), table);
@@ -109,6 +116,14 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
                 loaded.sources.insert(file.path, file.text);
             }
             Err(d) => loaded.diagnostics.push(d),
+        }
+    }
+
+    if let Some(reference) = strings.get(&config.default_language) {
+        for (lang, other) in &strings {
+            if *lang != config.default_language {
+                loaded.diagnostics.extend(other.missing_keys(reference));
+            }
         }
     }
 
@@ -127,7 +142,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
     let map_path = theme_dir.join(MAP_FILE);
     let map = if root.join(&map_path).is_file() {
         match source::read(root, &map_path, config.max_file_size) {
-            Ok(file) => match Outline::parse(&file.text) {
+            Ok(file) => match Outline::parse(&file.text).inspect(|_| file.text.hash(&mut digest)) {
                 Ok(outline) => Some(outline),
                 Err(message) => {
                     loaded.diagnostics.push(Diagnostic::error(
@@ -156,6 +171,7 @@ pub fn load(root: &Path, config: &Config) -> io::Result<LoadedTheme> {
     }
     if loaded.diagnostics.is_empty() {
         loaded.theme = Some(Theme {
+            digest: digest.finish(),
             tera,
             template_paths: templates,
             strings,

@@ -34,7 +34,7 @@ struct ArticleFrontMatter {
     #[serde(default)]
     incidents: Vec<Spanned<String>>,
     lang: Option<Spanned<String>>,
-    translation_key: Option<String>,
+    translation_key: Option<Spanned<String>>,
     #[serde(default)]
     draft: bool,
     slug: Option<Spanned<String>>,
@@ -51,7 +51,7 @@ struct PageFrontMatter {
     summary: Option<String>,
     slug: Option<Spanned<String>>,
     lang: Option<Spanned<String>>,
-    translation_key: Option<String>,
+    translation_key: Option<Spanned<String>>,
     #[serde(default)]
     draft: bool,
     updated: Option<Spanned<PartialDate>>,
@@ -60,7 +60,7 @@ struct PageFrontMatter {
 
 /// A reference from an article to an incident, kept with its place in the file so that a
 /// dangling id can be pointed at.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct IncidentRef {
     /// The incident id as written.
     pub id: String,
@@ -68,8 +68,18 @@ pub struct IncidentRef {
     pub span: Range<usize>,
 }
 
+/// The `translation_key` shared by the translations of one article or page, kept with
+/// its place in the file so that a duplicate can be pointed at.
+#[derive(Debug, Clone, Hash)]
+pub struct TranslationKey {
+    /// The key as written.
+    pub key: String,
+    /// Where it is written.
+    pub span: Range<usize>,
+}
+
 /// A validated, rendered article.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Article {
     /// The file, relative to the site root.
     pub path: PathBuf,
@@ -92,7 +102,7 @@ pub struct Article {
     /// The incidents it reports on.
     pub incidents: Vec<IncidentRef>,
     /// Links translations of the same article.
-    pub translation_key: Option<String>,
+    pub translation_key: Option<TranslationKey>,
     /// Drafts are built only on request.
     pub draft: bool,
     /// An illustration: its site path (under `static/`) and its alt text.
@@ -104,7 +114,7 @@ pub struct Article {
 }
 
 /// A validated, rendered standalone page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Page {
     /// The file, relative to the site root.
     pub path: PathBuf,
@@ -117,7 +127,7 @@ pub struct Page {
     /// One sentence for the page head.
     pub summary: Option<String>,
     /// Links translations of the same page.
-    pub translation_key: Option<String>,
+    pub translation_key: Option<TranslationKey>,
     /// Drafts are built only on request.
     pub draft: bool,
     /// Date of the last substantive update.
@@ -138,8 +148,16 @@ impl Article {
                 .map_err(|d| vec![d])?;
         let shift = split.front_matter_offset;
         let mut errors = Vec::new();
-        let slug = slug_of(&mut errors, file, fm.slug.as_ref(), shift);
-        let lang = lang_of(&mut errors, path, fm.lang.as_ref(), shift, config);
+        let (stem, stem_lang) = split_stem(file);
+        let slug = slug_of(&mut errors, file, stem, fm.slug.as_ref(), shift);
+        let lang = lang_of(
+            &mut errors,
+            path,
+            stem_lang,
+            fm.lang.as_ref(),
+            shift,
+            config,
+        );
         let date = full_date(&mut errors, path, &fm.date, shift, "date");
         let updated = fm
             .updated
@@ -191,7 +209,7 @@ impl Article {
             authors: fm.authors,
             tags,
             incidents,
-            translation_key: fm.translation_key,
+            translation_key: translation_key(fm.translation_key, shift),
             draft: fm.draft,
             image,
             corrections,
@@ -210,8 +228,16 @@ impl Page {
                 .map_err(|d| vec![d])?;
         let shift = split.front_matter_offset;
         let mut errors = Vec::new();
-        let slug = slug_of(&mut errors, file, fm.slug.as_ref(), shift);
-        let lang = lang_of(&mut errors, path, fm.lang.as_ref(), shift, config);
+        let (stem, stem_lang) = split_stem(file);
+        let slug = slug_of(&mut errors, file, stem, fm.slug.as_ref(), shift);
+        let lang = lang_of(
+            &mut errors,
+            path,
+            stem_lang,
+            fm.lang.as_ref(),
+            shift,
+            config,
+        );
         let updated = fm
             .updated
             .as_ref()
@@ -223,7 +249,7 @@ impl Page {
             lang,
             title: fm.title,
             summary: fm.summary,
-            translation_key: fm.translation_key,
+            translation_key: translation_key(fm.translation_key, shift),
             draft: fm.draft,
             updated,
             weight: fm.weight,
@@ -259,15 +285,32 @@ fn shift_all(values: Vec<Spanned<String>>, by: usize) -> Vec<Spanned<String>> {
         .collect()
 }
 
+/// Splits a file stem into the slug and the language it names, Zola's way:
+/// `returns.ko.md` is the Korean `returns`, `returns.md` names no language.
+fn split_stem(file: &SourceFile) -> (&str, Option<&str>) {
+    match file.stem().rsplit_once('.') {
+        Some((stem, lang)) => (stem, Some(lang)),
+        None => (file.stem(), None),
+    }
+}
+
+fn translation_key(written: Option<Spanned<String>>, shift: usize) -> Option<TranslationKey> {
+    written.map(|k| TranslationKey {
+        span: shifted(k.span(), shift),
+        key: k.into_inner(),
+    })
+}
+
 fn slug_of(
     errors: &mut Vec<Diagnostic>,
     file: &SourceFile,
+    stem: &str,
     written: Option<&Spanned<String>>,
     shift: usize,
 ) -> String {
     let (slug, span) = match written {
         Some(s) => (s.get_ref().clone(), Some(shifted(s.span(), shift))),
-        None => (file.stem().to_owned(), None),
+        None => (stem.to_owned(), None),
     };
     if !slug::is_valid(&slug) {
         let what = if span.is_some() {
@@ -287,13 +330,47 @@ fn slug_of(
     slug
 }
 
+/// The language of an article or page: the one its file name gives (`x.ko.md`), else
+/// `lang` in the front matter, else the site's default. Both given must agree.
 fn lang_of(
     errors: &mut Vec<Diagnostic>,
     path: &Path,
+    from_name: Option<&str>,
     written: Option<&Spanned<String>>,
     shift: usize,
     config: &Config,
 ) -> String {
+    let span = written.map(|l| shifted(l.span(), shift));
+    let known = config.languages.join(", ");
+    if let Some(lang) = from_name {
+        if !config.languages.iter().any(|l| l == lang) {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!("the file name says the language is `{lang}`, which is not one of the site's languages"),
+                )
+                .help(format!(
+                    "a file named <slug>.<language>.md is in that language: use one of {known}, or add `{lang}` to `languages` in site.toml"
+                )),
+            );
+        } else if let Some(w) = written.filter(|w| w.get_ref() != lang) {
+            errors.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "`lang` says `{}` but the file name says `{lang}`",
+                        w.get_ref()
+                    ),
+                )
+                .at(span)
+                .help(format!(
+                    "remove `lang` (the file name is enough), or rename the file to end in .{}.md",
+                    w.get_ref()
+                )),
+            );
+        }
+        return lang.to_owned();
+    }
     let Some(lang) = written else {
         return config.default_language.clone();
     };
@@ -306,10 +383,9 @@ fn lang_of(
                     lang.get_ref()
                 ),
             )
-            .at(Some(shifted(lang.span(), shift)))
+            .at(span)
             .help(format!(
-                "use one of {}, or add it to `languages` in site.toml",
-                config.languages.join(", ")
+                "use one of {known}, or add it to `languages` in site.toml"
             )),
         );
     }
@@ -472,5 +548,37 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("`fr`"));
+    }
+
+    #[test]
+    fn the_file_name_gives_the_language_and_the_slug() {
+        let text = "+++\ntitle = \"송환 재개\"\ndate = 2024-05-10\n+++\n";
+        let article = parse("returns.ko.md", text).unwrap();
+        assert_eq!(
+            (article.slug.as_str(), article.lang.as_str()),
+            ("returns", "ko")
+        );
+        let agreeing = text.replace("+++\n송", "+++\nlang = \"ko\"\n송");
+        assert_eq!(parse("returns.ko.md", &agreeing).unwrap().lang, "ko");
+    }
+
+    #[test]
+    fn a_file_name_language_must_be_known_and_agree_with_lang() {
+        let text = "+++\ntitle = \"A\"\ndate = 2024-05-10\nlang = \"en\"\n+++\n";
+        let errors = parse("returns.ko.md", text).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "`lang` says `en` but the file name says `ko`"
+        );
+        assert_eq!(
+            crate::diagnostics::line_col(text, errors[0].span.clone().unwrap().start).0,
+            4
+        );
+        let errors = parse(
+            "returns.fr.md",
+            "+++\ntitle = \"A\"\ndate = 2024-05-10\n+++\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("`fr`"), "{}", errors[0].message);
     }
 }

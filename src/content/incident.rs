@@ -1,6 +1,7 @@
 //! `content/incidents/<id>.toml` → [`Incident`]: one documented event, with every source
 //! kept apart so that disagreeing figures stay visible.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -108,6 +109,16 @@ struct IncidentRecord {
     sources: Vec<RawSource>,
     #[serde(default)]
     corrections: Vec<RawCorrection>,
+    #[serde(default)]
+    translations: BTreeMap<Spanned<String>, RawTranslation>,
+}
+
+/// `[translations.<lang>]`: the title and summary in another of the site's languages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTranslation {
+    title: String,
+    summary: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,8 +158,25 @@ pub struct Place {
     pub lon: Option<f64>,
 }
 
+// Coordinates are hashed by their bits: two places are the same when they were written
+// the same, which is what the fingerprints of rendered pages need.
+impl std::hash::Hash for Place {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let Place {
+            name,
+            region,
+            country,
+            lat,
+            lon,
+        } = self;
+        (name, region, country).hash(state);
+        lat.map(f64::to_bits).hash(state);
+        lon.map(f64::to_bits).hash(state);
+    }
+}
+
 /// One report about an incident, with the figure it gives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 pub struct Source {
     /// Who published it.
     pub publisher: String,
@@ -172,8 +200,33 @@ pub struct Source {
     pub archive_span: Option<Range<usize>>,
 }
 
+/// An incident's title and summary in one language other than the default.
+#[derive(Debug, Clone, Hash)]
+pub struct Translation {
+    /// Headline.
+    pub title: String,
+    /// The summary as written, in Markdown.
+    pub summary_markdown: String,
+    /// The summary as HTML.
+    pub summary: Rendered,
+}
+
+/// The words an incident is shown with in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'a> {
+    /// Headline.
+    pub title: &'a str,
+    /// The summary as written, in Markdown.
+    pub summary_markdown: &'a str,
+    /// The summary.
+    pub summary: &'a Rendered,
+    /// Whether these are the original words, in the default language: for another
+    /// language, because no translation was given.
+    pub original: bool,
+}
+
 /// A validated incident.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Incident {
     /// The file stem.
     pub id: String,
@@ -205,6 +258,9 @@ pub struct Incident {
     pub sources: Vec<Source>,
     /// Published corrections, oldest first.
     pub corrections: Vec<Correction>,
+    /// Title and summary in other languages of the site, by language code. `title` and
+    /// `summary` above are in the default language.
+    pub translations: BTreeMap<String, Translation>,
 }
 
 impl Incident {
@@ -317,15 +373,21 @@ impl Incident {
             .collect();
         let tags = super::tags(&mut errors, path, record.tags);
         let corrections = super::corrections(&mut errors, path, record.corrections, 0);
-        let summary_offset = value_offset(&file.text, record.summary.span());
-        let summary = match markdown::render(record.summary.get_ref(), summary_offset, path, config)
-        {
-            Ok(rendered) => rendered,
-            Err(mut e) => {
-                errors.append(&mut e);
-                Rendered::default()
-            }
-        };
+        let summary = render_summary(&mut errors, file, &record.summary, config);
+        let translations = record
+            .translations
+            .into_iter()
+            .filter_map(|(lang, raw)| {
+                check_translation_language(&mut errors, path, &lang, config).then(|| {
+                    let translation = Translation {
+                        summary: render_summary(&mut errors, file, &raw.summary, config),
+                        title: raw.title,
+                        summary_markdown: raw.summary.into_inner(),
+                    };
+                    (lang.into_inner(), translation)
+                })
+            })
+            .collect();
         super::conclude(errors, || Incident {
             id,
             path: path.to_owned(),
@@ -342,7 +404,27 @@ impl Incident {
             tags,
             sources,
             corrections,
+            translations,
         })
+    }
+
+    /// The title and summary to show in `lang`: its translation, or the original words
+    /// when there is none.
+    pub fn text(&self, lang: &str) -> Text<'_> {
+        match self.translations.get(lang) {
+            Some(t) => Text {
+                title: &t.title,
+                summary_markdown: &t.summary_markdown,
+                summary: &t.summary,
+                original: false,
+            },
+            None => Text {
+                title: &self.title,
+                summary_markdown: &self.summary_markdown,
+                summary: &self.summary,
+                original: true,
+            },
+        }
     }
 
     /// The date range, for sorting and for the year the incident belongs to.
@@ -354,6 +436,63 @@ impl Incident {
     pub fn is_decade(&self) -> bool {
         self.date.precision() == Precision::Decade
     }
+}
+
+/// Renders a Markdown summary, with error spans pointing into the incident file.
+fn render_summary(
+    errors: &mut Vec<Diagnostic>,
+    file: &SourceFile,
+    summary: &Spanned<String>,
+    config: &Config,
+) -> Rendered {
+    let offset = value_offset(&file.text, summary.span());
+    markdown::render(summary.get_ref(), offset, &file.path, config).unwrap_or_else(|mut e| {
+        errors.append(&mut e);
+        Rendered::default()
+    })
+}
+
+/// Whether `[translations.<lang>]` names another of the site's languages.
+fn check_translation_language(
+    errors: &mut Vec<Diagnostic>,
+    path: &Path,
+    lang: &Spanned<String>,
+    config: &Config,
+) -> bool {
+    let code = lang.get_ref();
+    let (message, help) = if *code == config.default_language {
+        (
+            format!("`[translations.{code}]` translates into the default language"),
+            "`title` and `summary` at the top of the file are already in it: remove this table"
+                .to_owned(),
+        )
+    } else if !config.languages.contains(code) {
+        let others: Vec<&str> = config
+            .languages
+            .iter()
+            .filter(|l| **l != config.default_language)
+            .map(String::as_str)
+            .collect();
+        (
+            format!("`[translations.{code}]`: `{code}` is not one of the site's languages"),
+            if others.is_empty() {
+                format!("add `{code}` to `languages` in site.toml")
+            } else {
+                format!(
+                    "use one of {}, or add `{code}` to `languages` in site.toml",
+                    others.join(", ")
+                )
+            },
+        )
+    } else {
+        return true;
+    };
+    errors.push(
+        Diagnostic::error(path, message)
+            .at(Some(lang.span()))
+            .help(help),
+    );
+    false
 }
 
 /// Where the text of a TOML string value starts, past its opening quotes, so that spans
@@ -465,7 +604,11 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config::parse("title = \"t\"\nbase_url = \"https://ngo.example/\"\n", None).unwrap()
+        Config::parse(
+            "title = \"t\"\nbase_url = \"https://ngo.example/\"\nlanguages = [\"en\", \"ko\"]\n",
+            None,
+        )
+        .unwrap()
     }
 
     fn parse(text: &str) -> Result<Incident, Vec<Diagnostic>> {
@@ -564,5 +707,43 @@ people = 60
         let errors =
             parse(&GOOD.replace("https://example.org/a", "ftp://example.org/a")).unwrap_err();
         assert!(errors[0].message.contains("http"), "{}", errors[0].message);
+    }
+
+    const KOREAN: &str =
+        "\n[translations.ko]\ntitle = \"투먼을 통한 송환\"\nsummary = \"보도가 *엇갈립니다*.\"\n";
+
+    #[test]
+    fn translations_give_the_title_and_summary_in_their_language() {
+        let incident = parse(&format!("{GOOD}{KOREAN}")).unwrap();
+        let ko = incident.text("ko");
+        assert_eq!(ko.title, "투먼을 통한 송환");
+        assert!(ko.summary.html.contains("<em>엇갈립니다</em>"));
+        assert!(!ko.original);
+        let en = incident.text("en");
+        assert_eq!(en.title, "Returns from Tumen");
+        assert!(en.original);
+    }
+
+    #[test]
+    fn without_a_translation_the_original_is_shown() {
+        let incident = parse(GOOD).unwrap();
+        let ko = incident.text("ko");
+        assert_eq!(ko.title, "Returns from Tumen");
+        assert!(ko.original);
+    }
+
+    #[test]
+    fn translations_into_unknown_languages_or_with_unknown_keys_are_errors() {
+        let text = format!("{GOOD}{}", KOREAN.replace(".ko]", ".fr]"));
+        let errors = parse(&text).unwrap_err();
+        assert_reports(&errors, "`fr` is not one of the site's languages");
+        let line = crate::diagnostics::line_col(&text, errors[0].span.clone().unwrap().start).0;
+        assert_eq!(text.lines().nth(line - 1), Some("[translations.fr]"));
+
+        let errors = parse(&format!("{GOOD}{}", KOREAN.replace("title =", "titel ="))).unwrap_err();
+        assert_reports(&errors, "unknown key `titel`");
+
+        let errors = parse(&format!("{GOOD}{}", KOREAN.replace(".ko]", ".en]"))).unwrap_err();
+        assert_reports(&errors, "translates into the default language");
     }
 }

@@ -8,16 +8,17 @@ pub mod article;
 pub mod date;
 pub mod incident;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use article::{Article, IncidentRef, Page};
+pub use article::{Article, IncidentRef, Page, TranslationKey};
 pub use date::{PartialDate, Precision};
 pub use incident::{Confidence, Incident, Kind, Place, Source};
 
@@ -47,11 +48,11 @@ pub const RESERVED_SLUGS: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Site {
     /// Articles, newest first (ties by slug).
-    pub articles: Vec<Article>,
+    pub articles: Vec<Arc<Article>>,
     /// Incidents in time order (ties by id).
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<Arc<Incident>>,
     /// Standalone pages, by slug.
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
 }
 
 /// What loading found: the model, the problems, and the texts they point into.
@@ -66,7 +67,7 @@ pub struct Loaded {
 }
 
 /// A dated note saying what was changed in a published record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Correction {
     /// When the correction was made.
     pub date: NaiveDate,
@@ -95,18 +96,78 @@ pub(crate) fn conclude<T>(diagnostics: Vec<Diagnostic>, item: impl FnOnce() -> T
 
 /// Reads and validates all content under `root`. Drafts are dropped unless `drafts`.
 pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
+    load_with(root, config, drafts, &Cache::default())
+}
+
+/// Files parsed by earlier builds, so that `serve` parses again only what was saved.
+///
+/// An entry is the outcome of parsing one file, which depends on nothing but the file's
+/// text and the configuration. The owner must [`forget`](Cache::forget) every path that
+/// changed on disk and [`clear`](Cache::clear) everything when site.toml changed;
+/// checks across files always run on the whole site.
+#[derive(Default)]
+pub struct Cache {
+    articles: Entries<Article>,
+    incidents: Entries<Incident>,
+    pages: Entries<Page>,
+}
+
+type Entries<T> = Mutex<HashMap<PathBuf, Parsed<T>>>;
+
+impl Cache {
+    /// Drops the entries of `path` (relative to the site root) and of any file under it.
+    pub fn forget(&self, path: &Path) {
+        fn drop_file<T>(entries: &Entries<T>, path: &Path) -> bool {
+            entries
+                .lock()
+                .is_ok_and(|mut map| map.remove(path).is_some())
+        }
+        fn drop_under<T>(entries: &Entries<T>, path: &Path) {
+            if let Ok(mut map) = entries.lock() {
+                map.retain(|p, _| !p.starts_with(path));
+            }
+        }
+        // Usually one file was saved; a folder (renamed, removed) needs a look at all.
+        let file = drop_file(&self.articles, path)
+            | drop_file(&self.incidents, path)
+            | drop_file(&self.pages, path);
+        if !file {
+            drop_under(&self.articles, path);
+            drop_under(&self.incidents, path);
+            drop_under(&self.pages, path);
+        }
+    }
+
+    /// Drops every entry.
+    pub fn clear(&self) {
+        self.forget(Path::new(""));
+    }
+}
+
+/// [`load`], reusing the files `cache` parsed before and adding those it parses now.
+pub fn load_with(root: &Path, config: &Config, drafts: bool, cache: &Cache) -> io::Result<Loaded> {
     let article_paths = source::list(root, ARTICLES_DIR, "md")?;
     let incident_paths = source::list(root, INCIDENTS_DIR, "toml")?;
     let page_paths = source::list(root, PAGES_DIR, "md")?;
 
     let mut loaded = Loaded::default();
-    let articles = parse_all(root, config, &article_paths, &mut loaded, |f| {
-        Article::parse(f, root, config)
-    });
-    let incidents = parse_all(root, config, &incident_paths, &mut loaded, |f| {
-        Incident::parse(f, config)
-    });
-    let pages = parse_all(root, config, &page_paths, &mut loaded, |f| {
+    let articles = parse_all(
+        root,
+        config,
+        &article_paths,
+        &cache.articles,
+        &mut loaded,
+        |f| Article::parse(f, root, config),
+    );
+    let incidents = parse_all(
+        root,
+        config,
+        &incident_paths,
+        &cache.incidents,
+        &mut loaded,
+        |f| Incident::parse(f, config),
+    );
+    let pages = parse_all(root, config, &page_paths, &cache.pages, &mut loaded, |f| {
         Page::parse(f, config)
     });
 
@@ -123,6 +184,7 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
         .collect();
     check_references(&site, &incident_ids, &mut loaded.diagnostics);
     check_unique(&site, config, &mut loaded.diagnostics);
+    check_translations(&site, &mut loaded.diagnostics);
 
     if !drafts {
         site.articles.retain(|a| !a.draft);
@@ -142,41 +204,76 @@ pub fn load(root: &Path, config: &Config, drafts: bool) -> io::Result<Loaded> {
     Ok(loaded)
 }
 
-/// What parsing one file gave: the file (when it could be read) and the item or errors.
-type Parsed<T> = (Option<SourceFile>, Checked<T>);
+/// What parsing one file gave: the item or its errors, and the file's text when a
+/// diagnostic may quote it (keeping every text would cost memory on big sites).
+struct Parsed<T> {
+    outcome: Checked<Arc<T>>,
+    text: Option<String>,
+}
 
-/// Reads and parses files in parallel; keeps the good ones and collects every problem.
-fn parse_all<T: Send>(
+impl<T> Clone for Parsed<T> {
+    fn clone(&self) -> Self {
+        Parsed {
+            outcome: match &self.outcome {
+                Ok((item, warnings)) => Ok((Arc::clone(item), warnings.clone())),
+                Err(errors) => Err(errors.clone()),
+            },
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// Reads and parses, in parallel, the files `cache` does not know; keeps the good items
+/// and collects every problem.
+fn parse_all<T: Send + Sync>(
     root: &Path,
     config: &Config,
     paths: &[PathBuf],
+    cache: &Entries<T>,
     loaded: &mut Loaded,
     parse: impl Fn(&SourceFile) -> Checked<T> + Sync,
-) -> Vec<T> {
-    let results: Vec<_> = paths
+) -> Vec<Arc<T>> {
+    let known = |rel: &PathBuf| cache.lock().ok()?.get(rel).cloned();
+    let results: Vec<Parsed<T>> = paths
         .par_iter()
-        .map(|rel| match source::read(root, rel, config.max_file_size) {
-            Ok(file) => {
-                let parsed = parse(&file);
-                (Some(file), parsed)
-            }
-            Err(d) => (None, Err(vec![d])),
+        .map(|rel| {
+            known(rel).unwrap_or_else(|| {
+                let parsed = match source::read(root, rel, config.max_file_size) {
+                    Ok(file) => {
+                        let outcome = parse(&file).map(|(item, w)| (Arc::new(item), w));
+                        let quoted = match &outcome {
+                            Ok((_, warnings)) => !warnings.is_empty(),
+                            Err(_) => true,
+                        };
+                        Parsed {
+                            outcome,
+                            text: quoted.then_some(file.text),
+                        }
+                    }
+                    Err(d) => Parsed {
+                        outcome: Err(vec![d]),
+                        text: None,
+                    },
+                };
+                if let Ok(mut map) = cache.lock() {
+                    map.insert(rel.clone(), parsed.clone());
+                }
+                parsed
+            })
         })
-        .collect::<Vec<Parsed<T>>>();
+        .collect();
     let mut items = Vec::with_capacity(results.len());
-    for (file, result) in results {
-        let diagnostics = match result {
+    for (rel, parsed) in paths.iter().zip(results) {
+        let diagnostics = match parsed.outcome {
             Ok((item, warnings)) => {
                 items.push(item);
                 warnings
             }
             Err(errors) => errors,
         };
-        // Keep the text only where a diagnostic may quote it: saves memory on big sites.
-        let quoted = !diagnostics.is_empty();
         loaded.diagnostics.extend(diagnostics);
-        if let Some(file) = file.filter(|_| quoted) {
-            loaded.sources.insert(file.path, file.text);
+        if let Some(text) = parsed.text {
+            loaded.sources.insert(rel, text);
         }
     }
     items
@@ -241,6 +338,40 @@ fn check_unique(site: &Site, config: &Config, diagnostics: &mut Vec<Diagnostic>)
                 )
                 .help("rename the file or set another `slug`"),
             );
+        }
+    }
+}
+
+/// A `translation_key` names one article (or page) per language: two in one language
+/// would leave readers of the others not knowing which one is the translation.
+fn check_translations(site: &Site, diagnostics: &mut Vec<Diagnostic>) {
+    let articles = site
+        .articles
+        .iter()
+        .map(|a| ("article", &a.lang, &a.translation_key, &a.path));
+    let pages = site
+        .pages
+        .iter()
+        .map(|p| ("page", &p.lang, &p.translation_key, &p.path));
+    let mut seen: BTreeMap<(&str, &String, &str), &PathBuf> = BTreeMap::new();
+    for (what, lang, key, path) in articles.chain(pages) {
+        let Some(key) = key else { continue };
+        match seen.get(&(what, lang, key.key.as_str())) {
+            Some(first) => diagnostics.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "the translation_key `{}` is also used by {}, in the same language (`{lang}`)",
+                        key.key,
+                        display_path(first)
+                    ),
+                )
+                .at(Some(key.span.clone()))
+                .help(format!("translations share a key across languages; within one language each key names one {what}: give this one its own key")),
+            ),
+            None => {
+                seen.insert((what, lang, key.key.as_str()), path);
+            }
         }
     }
 }

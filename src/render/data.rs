@@ -5,8 +5,11 @@
 //! read docs/content.md can read the data, plus derived fields (`url`, the first and last
 //! day of the date's period). Figures are never merged: each source keeps its own.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::json;
+use std::sync::Arc;
 
 use super::{Content, OutputFile};
 use crate::config::Config;
@@ -31,6 +34,12 @@ struct ExportCorrection {
 }
 
 #[derive(Serialize)]
+struct ExportTranslation<'a> {
+    title: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
 struct ExportIncident<'a> {
     id: &'a str,
     url: String,
@@ -49,6 +58,7 @@ struct ExportIncident<'a> {
     tags: &'a [String],
     sources: Vec<ExportSource<'a>>,
     corrections: Vec<ExportCorrection>,
+    translations: BTreeMap<&'a str, ExportTranslation<'a>>,
 }
 
 fn precision(incident: &Incident) -> &'static str {
@@ -88,6 +98,17 @@ fn export<'a>(incident: &'a Incident, config: &Config) -> ExportIncident<'a> {
                 note: c.note.clone(),
             })
             .collect(),
+        translations: incident
+            .translations
+            .iter()
+            .map(|(lang, t)| {
+                let text = ExportTranslation {
+                    title: &t.title,
+                    summary: &t.summary_markdown,
+                };
+                (lang.as_str(), text)
+            })
+            .collect(),
     }
 }
 
@@ -104,7 +125,7 @@ fn source(s: &Source) -> ExportSource<'_> {
 }
 
 /// The three export files.
-pub(super) fn files(incidents: &[Incident], config: &Config) -> Vec<OutputFile> {
+pub(super) fn files(incidents: &[Arc<Incident>], config: &Config) -> Vec<OutputFile> {
     vec![
         json_file(incidents, config),
         csv_file(incidents, config),
@@ -119,7 +140,7 @@ fn bytes(path: &str, bytes: Vec<u8>) -> OutputFile {
     }
 }
 
-fn json_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn json_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let list: Vec<ExportIncident<'_>> = incidents.iter().map(|i| export(i, config)).collect();
     let mut text = serde_json::to_vec_pretty(&list).unwrap_or_default();
     text.push(b'\n');
@@ -148,7 +169,7 @@ const CSV_COLUMNS: &[&str] = &[
     "source_people",
 ];
 
-fn csv_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn csv_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(CSV_COLUMNS);
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -195,7 +216,7 @@ fn csv_file(incidents: &[Incident], config: &Config) -> OutputFile {
     )
 }
 
-fn geojson_file(incidents: &[Incident], config: &Config) -> OutputFile {
+fn geojson_file(incidents: &[Arc<Incident>], config: &Config) -> OutputFile {
     let mut features = Vec::new();
     for incident in incidents {
         for place in &incident.places {

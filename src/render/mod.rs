@@ -8,26 +8,30 @@
 
 mod chart;
 mod data;
+pub(crate) mod fingerprint;
 pub mod map;
 pub mod views;
 mod xml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Confidence, Kind, Site};
+use crate::content::{Article, Confidence, Incident, Kind, Site, TranslationKey};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::InternalLink;
 use crate::slug;
 use crate::theme::{Theme, template_error};
+pub use fingerprint::Fingerprints;
 use views::{
-    IncidentSummary, LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView,
+    LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, TranslationView,
     ViewBuilder,
 };
 
@@ -64,6 +68,8 @@ struct Job {
     deferred: Option<Deferred>,
     /// Index of the page's language in the list of languages.
     language: usize,
+    /// What the page's versions in other languages share (see [`link_translations`]).
+    translation: Option<String>,
 }
 
 /// Views built at render time.
@@ -73,6 +79,80 @@ enum Deferred {
     Article(usize),
     /// `incident`, for the incident at this index of the site's incidents.
     Incident(usize),
+}
+
+/// Everything a deferred view is built from, and so everything its fingerprint covers:
+/// the view is built from these and the language's `ViewBuilder` alone.
+enum Inputs<'a> {
+    Article {
+        article: &'a Article,
+        incidents: Vec<&'a Incident>,
+    },
+    Incident(&'a Incident),
+}
+
+/// Model items are known by their address: the parse cache gives an unchanged file's item
+/// to the next build as it is, and a changed file a new item. Addresses are unique
+/// because the previous build's `Fingerprints` hold its whole model alive.
+fn identity<T>(item: &T) -> usize {
+    std::ptr::from_ref(item) as usize
+}
+
+/// Where an article's summary is found again: its language and identity.
+type SummaryKey = (usize, usize, u64);
+
+fn article_key(language: usize, article: &Article) -> SummaryKey {
+    (language, identity(article), 0)
+}
+
+/// An incident's summary also lists the articles about it.
+fn incident_key(
+    language: usize,
+    incident: &Incident,
+    about: &[usize],
+    articles: &[&Article],
+) -> SummaryKey {
+    let mut h = fingerprint::hasher();
+    for &k in about {
+        h.write_usize(identity(articles[k]));
+    }
+    (language, identity(incident), h.finish())
+}
+
+impl Hash for Inputs<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Inputs::Article { article, incidents } => {
+                state.write_u8(0);
+                state.write_usize(identity(*article));
+                for incident in incidents {
+                    state.write_usize(identity(*incident));
+                }
+            }
+            Inputs::Incident(incident) => {
+                state.write_u8(1);
+                state.write_usize(identity(*incident));
+            }
+        }
+    }
+}
+
+impl Inputs<'_> {
+    /// The view, as the template value it is known by.
+    fn view(&self, b: &ViewBuilder<'_>) -> (&'static str, Value) {
+        match self {
+            Inputs::Article { article, incidents } => {
+                let incidents = incidents.iter().map(|i| b.incident_summary(i)).collect();
+                (
+                    "article",
+                    Value::from_serializable(&b.article(article, incidents)),
+                )
+            }
+            Inputs::Incident(incident) => {
+                ("incident", Value::from_serializable(&b.incident(incident)))
+            }
+        }
+    }
 }
 
 /// Number of latest items on the home page.
@@ -87,15 +167,54 @@ pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> io::Result<()>;
 }
 
+/// What rendering found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Problems found; nothing should be published when one is an error.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of HTML pages in the site, rendered or unchanged.
+    pub pages: usize,
+    /// Pages whose inputs are those of the previous build: they were not rendered, and
+    /// the previous build's files stand for them. Only with [`Incremental`].
+    pub unchanged: Vec<String>,
+    /// The fingerprint of every page, to pass to the next build. Only with
+    /// [`Incremental`].
+    pub fingerprints: Option<Fingerprints>,
+}
+
+/// What a build that renders only what changed needs to know of the one before.
+pub struct Incremental<'a> {
+    /// The fingerprints of the previous build's pages.
+    pub previous: &'a Fingerprints,
+    /// The digest of the configuration, whatever else pages may depend on that is not
+    /// in the content or templates (command-line options, say).
+    pub config: u64,
+}
+
 /// Renders the whole site into `sink`, each page as soon as it is ready, so the finished
 /// site is never held in memory. Returns the problems found (nothing should be published
 /// when there are errors), or the failure of the sink.
+///
+/// With `incremental`, pages whose fingerprint is the one they had in the previous build
+/// are not rendered (or given to `sink`) but listed in [`Outcome::unchanged`].
 pub fn site(
     site: &Site,
     config: &Config,
     theme: &Theme,
     sink: &dyn Sink,
-) -> io::Result<Vec<Diagnostic>> {
+    incremental: Option<Incremental<'_>>,
+) -> io::Result<Outcome> {
+    let global = incremental.as_ref().map(|incremental| {
+        let mut h = fingerprint::hasher();
+        h.write_u64(incremental.config);
+        h.write_u64(theme.digest);
+        h.finish()
+    });
+    // What the previous build made with the same configuration and theme.
+    let memo = incremental
+        .as_ref()
+        .map(|incremental| incremental.previous)
+        .filter(|previous| Some(previous.global) == global);
     let mut jobs = Vec::new();
     let mut files = data::files(&site.incidents, config);
     let chron = Chronology {
@@ -110,12 +229,13 @@ pub fn site(
             strings: &theme.strings[lang],
             prefix: lang_prefix(config, lang),
         };
-        let language = Language::new(site, builder, lang, index);
+        let language = Language::new(site, builder, lang, index, memo);
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
         languages.push(language);
     }
+    link_translations(&mut jobs, config, theme);
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
@@ -139,21 +259,116 @@ pub fn site(
     existing.extend(theme.assets.keys().cloned());
     let links = check_links(site, &existing);
     if !links.is_empty() {
-        return Ok(links);
+        return Ok(Outcome {
+            diagnostics: links,
+            ..Outcome::default()
+        });
     }
 
     files.into_par_iter().try_for_each(|file| sink.put(file))?;
-    let errors: Vec<Diagnostic> = jobs
-        .par_iter()
-        .map(
-            |job| match render_job(job, &languages[job.language], theme) {
-                Ok(file) => sink.put(file).map(|()| None),
-                Err(d) => Ok(Some(d)),
-            },
+    let mut outcome = Outcome {
+        pages: jobs.len(),
+        ..Outcome::default()
+    };
+    let mut values = fingerprint::ValueHasher::default();
+    let fingerprints = global.map(|global| {
+        for language in &languages {
+            language.known_hashes(memo, &mut values);
+        }
+        // One hasher for all pages, so that values shared by many pages (summaries,
+        // the chronology) are hashed once.
+        let pages = jobs
+            .iter()
+            .map(|job| job.fingerprint(&languages[job.language], &mut values))
+            .collect::<Vec<u64>>();
+        (global, pages)
+    });
+    let render = |job: &Job| match render_job(job, &languages[job.language], theme) {
+        Ok(file) => sink.put(file).map(|()| None),
+        Err(d) => Ok(Some(d)),
+    };
+    outcome.diagnostics = match (&incremental, &fingerprints) {
+        (Some(incremental), Some((global, pages))) => {
+            let previous = incremental.previous;
+            let (unchanged, changed): (Vec<_>, Vec<_>) =
+                jobs.iter().zip(pages).partition(|(job, page)| {
+                    previous.get(*global, &file_path(&job.site_path)) == Some(**page)
+                });
+            outcome.unchanged = unchanged
+                .into_iter()
+                .map(|(job, _)| file_path(&job.site_path))
+                .collect();
+            changed
+                .par_iter()
+                .map(|(job, _)| render(job))
+                .filter_map(Result::transpose)
+                .collect::<io::Result<_>>()?
+        }
+        _ => jobs
+            .par_iter()
+            .map(render)
+            .filter_map(Result::transpose)
+            .collect::<io::Result<_>>()?,
+    };
+    outcome.fingerprints = fingerprints.map(|(global, pages)| Fingerprints {
+        global,
+        pages: jobs
+            .iter()
+            .zip(pages)
+            .map(|(job, page)| (file_path(&job.site_path), page))
+            .collect(),
+        site: site.clone(),
+        summaries: languages
+            .iter()
+            .flat_map(|language| language.summaries_by_key())
+            .map(|(key, value)| {
+                let hash = values.hash(value);
+                (key, (value.clone(), hash))
+            })
+            .collect(),
+    });
+    Ok(outcome)
+}
+
+impl Job {
+    /// The fingerprint of everything this page is made from but the templates and the
+    /// configuration (see `fingerprint`).
+    fn fingerprint<'v>(
+        &'v self,
+        language: &Language<'_>,
+        values_hasher: &mut fingerprint::ValueHasher<'v>,
+    ) -> u64 {
+        let Job {
+            site_path,
+            lang,
+            template,
+            title,
+            description,
+            section,
+            values,
+            deferred,
+            language: index,
+            translation,
+        } = self;
+        let mut h = fingerprint::hasher();
+        (
+            site_path,
+            lang,
+            template,
+            title,
+            description,
+            section,
+            index,
+            translation,
         )
-        .filter_map(Result::transpose)
-        .collect::<io::Result<_>>()?;
-    Ok(errors)
+            .hash(&mut h);
+        for (key, value) in values {
+            key.hash(&mut h);
+            h.write_u64(values_hasher.hash(value));
+        }
+        deferred.map(|d| language.inputs(d)).hash(&mut h);
+        h.finish()
+    }
 }
 
 /// "" for the default language, "/ko" for the others.
@@ -199,9 +414,21 @@ struct Language<'a> {
 }
 
 impl<'a> Language<'a> {
-    fn new(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
+    /// The language's shared views; those of unchanged items are taken from `memo`.
+    fn new(
+        site: &'a Site,
+        builder: ViewBuilder<'a>,
+        lang: &'a str,
+        index: usize,
+        memo: Option<&Fingerprints>,
+    ) -> Self {
         let config = builder.config;
-        let articles: Vec<&Article> = site.articles.iter().filter(|a| a.lang == lang).collect();
+        let articles: Vec<&Article> = site
+            .articles
+            .iter()
+            .filter(|a| a.lang == lang)
+            .map(|a| &**a)
+            .collect();
         let mut nav: Vec<(i64, LinkView)> = site
             .pages
             .iter()
@@ -220,10 +447,11 @@ impl<'a> Language<'a> {
             .collect();
         nav.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
         let site_view = SiteView {
-            title: config.title.clone(),
-            description: config.description.clone(),
+            title: config.title(lang).to_owned(),
+            description: config.description(lang).to_owned(),
             home_url: builder.link("/"),
             base_path: config.base_path.clone(),
+            default_language: config.default_language.clone(),
             base_url: config.absolute_url("/"),
             stylesheet_url: config.link("/style.css"),
             feed_url: builder.link("/feed.xml"),
@@ -241,25 +469,32 @@ impl<'a> Language<'a> {
                     .push(i);
             }
         }
+        let remembered = |key: &SummaryKey| memo?.summaries.get(key).map(|(v, _)| v.clone());
         let article_summaries = articles
             .par_iter()
-            .map(|a| Value::from_serializable(&builder.article_summary(a)))
+            .map(|a| {
+                remembered(&article_key(index, a))
+                    .unwrap_or_else(|| Value::from_serializable(&builder.article_summary(a)))
+            })
             .collect();
         let incident_summaries = site
             .incidents
             .par_iter()
             .map(|incident| {
-                let mut view = builder.incident_summary(incident);
-                let about = articles_by_incident.get(incident.id.as_str());
-                view.articles = about
-                    .into_iter()
-                    .flatten()
-                    .map(|&k| LinkView {
-                        title: articles[k].title.clone(),
-                        url: builder.article_url(articles[k]),
-                    })
-                    .collect();
-                Value::from_serializable(&view)
+                let about: &[usize] = articles_by_incident
+                    .get(incident.id.as_str())
+                    .map_or(&[], Vec::as_slice);
+                remembered(&incident_key(index, incident, about, &articles)).unwrap_or_else(|| {
+                    let mut view = builder.incident_summary(incident);
+                    view.articles = about
+                        .iter()
+                        .map(|&k| LinkView {
+                            title: articles[k].title.clone(),
+                            url: builder.article_url(articles[k]),
+                        })
+                        .collect();
+                    Value::from_serializable(&view)
+                })
             })
             .collect();
         Language {
@@ -282,6 +517,8 @@ impl<'a> Language<'a> {
         }
     }
 
+    /// A page of this language. Its translations are the pages at the same path in the
+    /// other languages; articles and pages replace that with their `translation_key`.
     fn job(
         &self,
         site_path: String,
@@ -289,7 +526,9 @@ impl<'a> Language<'a> {
         title: String,
         section: &'static str,
     ) -> Job {
+        let path = site_path.strip_prefix(self.builder.prefix.as_str());
         Job {
+            translation: path.map(|p| format!("path:{p}")),
             site_path,
             lang: self.lang.to_owned(),
             template,
@@ -305,24 +544,58 @@ impl<'a> Language<'a> {
         }
     }
 
-    /// Builds the view a job left for render time.
-    fn deferred(&self, deferred: Deferred) -> (&'static str, Value) {
-        let b = &self.builder;
+    /// What the view a job left for render time is built from.
+    fn inputs(&self, deferred: Deferred) -> Inputs<'a> {
         match deferred {
             Deferred::Article(i) => {
                 let article = self.articles[i];
-                let incidents: Vec<IncidentSummary> = article
+                let incidents = article
                     .incidents
                     .iter()
                     .filter_map(|r| self.incident_index.get(r.id.as_str()))
-                    .map(|&k| b.incident_summary(&self.site.incidents[k]))
+                    .map(|&k| &*self.site.incidents[k])
                     .collect();
-                let view = b.article(article, incidents);
-                ("article", Value::from_serializable(&view))
+                Inputs::Article { article, incidents }
             }
-            Deferred::Incident(i) => {
-                let view = b.incident(&self.site.incidents[i]);
-                ("incident", Value::from_serializable(&view))
+            Deferred::Incident(i) => Inputs::Incident(&self.site.incidents[i]),
+        }
+    }
+
+    /// Every shared summary, by the key that finds it again in the next build.
+    fn summaries_by_key(&self) -> impl Iterator<Item = (SummaryKey, &Value)> {
+        let articles = self
+            .articles
+            .iter()
+            .map(|a| article_key(self.index, a))
+            .zip(&self.article_summaries);
+        let incidents = self
+            .site
+            .incidents
+            .iter()
+            .map(|incident| {
+                let about: &[usize] = self
+                    .articles_by_incident
+                    .get(incident.id.as_str())
+                    .map_or(&[], Vec::as_slice);
+                incident_key(self.index, incident, about, &self.articles)
+            })
+            .zip(&self.incident_summaries);
+        articles.chain(incidents)
+    }
+
+    /// Tells `values` the hashes of the summaries taken from `memo`, so that they are
+    /// not walked again.
+    fn known_hashes<'v>(
+        &'v self,
+        memo: Option<&Fingerprints>,
+        values: &mut fingerprint::ValueHasher<'v>,
+    ) {
+        let Some(memo) = memo else {
+            return;
+        };
+        for (key, value) in self.summaries_by_key() {
+            if let Some((_, hash)) = memo.summaries.get(&key) {
+                values.know(value, *hash);
             }
         }
     }
@@ -343,8 +616,9 @@ impl<'a> Language<'a> {
         let config = b.config;
 
         // Home: latest articles and latest incidents.
-        let mut home = self.job(format!("{p}/"), "index.html", config.title.clone(), "home");
-        home.description = config.description.clone();
+        let title = config.title(self.lang).to_owned();
+        let mut home = self.job(format!("{p}/"), "index.html", title, "home");
+        home.description = config.description(self.lang).to_owned();
         let latest: Vec<usize> = (0..self.articles.len().min(HOME_ITEMS)).collect();
         home.values.push(("articles", self.summaries(&latest)));
         let recent: Vec<Value> = self
@@ -409,6 +683,7 @@ impl<'a> Language<'a> {
                 "articles",
             );
             job.description = article.summary.clone().unwrap_or_default();
+            job.translation = translation_of("article", article.translation_key.as_ref());
             job.deferred = Some(Deferred::Article(i));
             // Articles are newest first: the next (newer) one is before this one.
             let newer = i.checked_sub(1).map(|k| self.article_summaries[k].clone());
@@ -422,13 +697,14 @@ impl<'a> Language<'a> {
 
         // Each incident, with the articles about it.
         for (i, incident) in site.incidents.iter().enumerate() {
+            let text = incident.text(self.lang);
             let mut job = self.job(
                 format!("{p}/incidents/{}/", incident.id),
                 "incident.html",
-                incident.title.clone(),
+                text.title.to_owned(),
                 "chronology",
             );
-            job.description = crate::markdown::plain_text(&incident.summary_markdown);
+            job.description = crate::markdown::plain_text(text.summary_markdown);
             job.deferred = Some(Deferred::Incident(i));
             let about = self
                 .articles_by_incident
@@ -458,6 +734,7 @@ impl<'a> Language<'a> {
                 "page",
             );
             job.description = page.summary.clone().unwrap_or_default();
+            job.translation = translation_of("page", page.translation_key.as_ref());
             job.values.push(("page", Value::from_serializable(&view)));
             jobs.push(job);
         }
@@ -576,7 +853,7 @@ impl<'a> Language<'a> {
     /// incident appear as `{gap: true, from, to}` entries; without, they are left out.
     fn decades_value(
         &self,
-        incidents: &[crate::content::Incident],
+        incidents: &[Arc<crate::content::Incident>],
         selected: &[usize],
         b: &ViewBuilder<'_>,
         gaps: bool,
@@ -749,6 +1026,47 @@ impl<'a> Language<'a> {
     }
 }
 
+/// What the translations of an article or page share: their `translation_key`. Without
+/// one, a page has no translation.
+fn translation_of(what: &str, key: Option<&TranslationKey>) -> Option<String> {
+    key.map(|k| format!("{what}:{}", k.key))
+}
+
+/// Gives every page `translations`: its versions in every language it exists in, itself
+/// included, in the order of `languages`. Versions are the pages sharing a `translation`.
+fn link_translations(jobs: &mut [Job], config: &Config, theme: &Theme) {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter_mut().enumerate() {
+        if let Some(key) = job.translation.take() {
+            groups.entry(key).or_default().push(i);
+        }
+    }
+    let mut values = vec![Value::from(Vec::<Value>::new()); jobs.len()];
+    for mut members in groups.into_values() {
+        members.sort_by_key(|&i| jobs[i].language);
+        let versions: Vec<TranslationView> = members
+            .iter()
+            .map(|&i| {
+                let job = &jobs[i];
+                TranslationView {
+                    name: theme.strings[&job.lang].get("language_name").to_owned(),
+                    url: config.link(&job.site_path),
+                    absolute_url: config.absolute_url(&job.site_path),
+                    is_default: job.lang == config.default_language,
+                    lang: job.lang.clone(),
+                }
+            })
+            .collect();
+        let value = Value::from_serializable(&versions);
+        for &i in &members {
+            values[i] = value.clone();
+        }
+    }
+    for (job, value) in jobs.iter_mut().zip(values) {
+        job.values.push(("translations", value));
+    }
+}
+
 /// How many numbered pages each side of the current one a paginator lists.
 const PAGE_WINDOW: usize = 3;
 
@@ -792,7 +1110,7 @@ fn render_job(job: &Job, language: &Language<'_>, theme: &Theme) -> Result<Outpu
         context.insert_value(*key, value.clone());
     }
     if let Some(deferred) = job.deferred {
-        let (key, value) = language.deferred(deferred);
+        let (key, value) = language.inputs(deferred).view(&language.builder);
         context.insert_value(key, value);
     }
     context.insert("lang", &job.lang);
@@ -819,7 +1137,12 @@ fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
         .iter()
         .map(|a| (&a.path, &a.body.links))
         .chain(site.pages.iter().map(|p| (&p.path, &p.body.links)))
-        .chain(site.incidents.iter().map(|i| (&i.path, &i.summary.links)));
+        .chain(site.incidents.iter().flat_map(|i| {
+            let translated = i.translations.values().map(|t| &t.summary.links);
+            std::iter::once(&i.summary.links)
+                .chain(translated)
+                .map(move |links| (&i.path, links))
+        }));
     let mut errors = Vec::new();
     for (path, links) in bodies {
         for InternalLink { target, span } in links {

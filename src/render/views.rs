@@ -23,6 +23,9 @@ pub struct SiteView {
     pub home_url: String,
     /// The base path, `/` or `/monitor/`.
     pub base_path: String,
+    /// The site's default language, in which incident records (source notes,
+    /// corrections) are written.
+    pub default_language: String,
     /// Absolute URL of the site root, with a trailing slash.
     pub base_url: String,
     /// Link to the stylesheet, with a content hash for caching.
@@ -46,6 +49,21 @@ pub struct LinkView {
     pub title: String,
     /// Where it goes.
     pub url: String,
+}
+
+/// One language version of the current page, under `translations`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TranslationView {
+    /// Language code, for `lang` and `hreflang`.
+    pub lang: String,
+    /// The language's name in its own script: "English", "한국어".
+    pub name: String,
+    /// Its link.
+    pub url: String,
+    /// Its full address, for `<link rel="alternate" hreflang>`.
+    pub absolute_url: String,
+    /// Whether it is in the site's default language (the `x-default` alternate).
+    pub is_default: bool,
 }
 
 /// A date in two forms.
@@ -218,6 +236,10 @@ pub struct IncidentSummary {
     pub place_slugs: Vec<String>,
     /// Summary as HTML (print with `| safe`).
     pub summary: String,
+    /// The language of `title` and `summary` when it is not the page's (no translation
+    /// was given, so the original is shown): put it in a `lang` attribute so that screen
+    /// readers switch voice. None when they are in the page's language.
+    pub text_lang: Option<String>,
     /// Year the incident is filed under.
     pub year: i32,
     /// Number of sources.
@@ -375,9 +397,11 @@ impl ViewBuilder<'_> {
     /// An incident as it appears in lists.
     pub fn incident_summary(&self, incident: &Incident) -> IncidentSummary {
         let s = self.strings;
+        let text = incident.text(&s.lang);
+        let default = &self.config.default_language;
         IncidentSummary {
             id: incident.id.clone(),
-            title: incident.title.clone(),
+            title: text.title.to_owned(),
             url: self.incident_url(&incident.id),
             date: DateView::partial(&incident.date, s),
             end_date: incident.end_date.as_ref().map(|d| DateView::partial(d, s)),
@@ -403,7 +427,8 @@ impl ViewBuilder<'_> {
                 .iter()
                 .map(|p| slug::slugify(&p.name))
                 .collect(),
-            summary: incident.summary.html.clone(),
+            summary: text.summary.html.clone(),
+            text_lang: (text.original && s.lang != *default).then(|| default.clone()),
             year: incident.year(),
             source_count: incident.sources.len(),
             sources: incident

@@ -40,7 +40,7 @@ pub(super) fn feed(site: &Site, config: &Config, b: &ViewBuilder<'_>, lang: &str
         .map(|article| {
             let url = absolute(&format!("/articles/{}/", article.slug));
             let authors = if article.authors.is_empty() {
-                vec![PersonBuilder::default().name(config.title.clone()).build()]
+                vec![PersonBuilder::default().name(config.title(lang)).build()]
             } else {
                 article
                     .authors
@@ -70,8 +70,11 @@ pub(super) fn feed(site: &Site, config: &Config, b: &ViewBuilder<'_>, lang: &str
         })
         .collect::<Vec<_>>();
     let feed = FeedBuilder::default()
-        .title(Text::plain(config.title.clone()))
-        .subtitle((!config.description.is_empty()).then(|| Text::plain(config.description.clone())))
+        .title(Text::plain(config.title(lang)))
+        .subtitle({
+            let description = config.description(lang);
+            (!description.is_empty()).then(|| Text::plain(description))
+        })
         .id(feed_url.clone())
         .updated(updated)
         .lang(Some(lang.to_owned()))
@@ -103,7 +106,10 @@ pub(super) fn sitemap<'a>(
     );
     for path in paths {
         xml.push_str("  <url><loc>");
-        let _ = escape_html(&mut xml, &config.absolute_url(path));
+        // Sitemaps want URLs, not IRIs: a Korean tag's address is percent-encoded.
+        let url = config.absolute_url(path);
+        let url = percent_encoding::utf8_percent_encode(&url, percent_encoding::CONTROLS);
+        let _ = escape_html(&mut xml, &url.to_string());
         xml.push_str("</loc></url>\n");
     }
     xml.push_str("</urlset>\n");

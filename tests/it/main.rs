@@ -5,7 +5,10 @@
 mod build;
 mod check;
 mod chronology;
+mod determinism;
 mod errors;
+mod i18n;
+mod incremental;
 mod robustness;
 mod serve;
 mod support;

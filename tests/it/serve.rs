@@ -149,7 +149,7 @@ fn header(url: &str, path: &str, name: &str) -> Option<String> {
 /// The page as `build` would write it: the injected reload script removed.
 fn without_injection(page: &str) -> String {
     match (
-        page.find("<script>(function(){var k=\"advocate-scroll\""),
+        page.find("<script src=\"/__advocate/reload.js\">"),
         page.rfind("</body>"),
     ) {
         (Some(start), Some(end)) if start < end => format!("{}{}", &page[..start], &page[end..]),
@@ -166,8 +166,15 @@ fn pages_are_served_with_their_types_and_public_is_untouched() {
     let (status, home) = server.get("/");
     assert_eq!(status, 200);
     assert!(
-        home.contains("Test Monitor") && home.contains("EventSource"),
+        home.contains("Test Monitor") && home.contains("/__advocate/reload.js"),
         "{home}"
+    );
+    let (status, script) = server.get("/__advocate/reload.js");
+    assert_eq!(status, 200);
+    assert!(script.contains("EventSource"), "{script}");
+    assert_eq!(
+        header(&server.url, "/__advocate/reload.js", "content-type").as_deref(),
+        Some("text/javascript; charset=utf-8")
     );
     assert_eq!(
         header(&server.url, "/", "content-type").as_deref(),

@@ -1,0 +1,355 @@
+//! Incremental builds (what `serve` does after a save) against the oracle of a full build:
+//! after every scripted edit, the site a [`Session`] holds equals, file for file and byte
+//! for byte, what a fresh build of the same folder gives; and a small edit renders only
+//! the pages that show it.
+
+use std::path::Path;
+
+use advocate::Options;
+use advocate::incremental::{Files, MemorySink, Session};
+
+use crate::support::TestSite;
+
+fn options(root: &Path) -> Options {
+    Options {
+        root: root.to_owned(),
+        base_url: Some("http://127.0.0.1:1111/".to_owned()),
+        drafts: true,
+        strict: false,
+        external: false,
+    }
+}
+
+/// A full build from nothing, into memory.
+fn fresh(root: &Path) -> Files {
+    let sink = MemorySink::new(root);
+    let generated = advocate::generate_into(&options(root), &sink).unwrap();
+    assert!(!generated.has_errors(), "{:?}", generated.diagnostics);
+    sink.into_files()
+}
+
+/// Builds incrementally and compares with a fresh build; returns how many pages were
+/// rendered.
+fn rebuild_and_compare(session: &mut Session, root: &Path, step: &str) -> usize {
+    let build = session.build().unwrap();
+    let files = build
+        .files
+        .unwrap_or_else(|| panic!("{step}: {:?}", build.generated.diagnostics));
+    let expected = fresh(root);
+    let mut missing: Vec<&String> = expected
+        .keys()
+        .filter(|k| !files.contains_key(*k))
+        .collect();
+    let mut extra: Vec<&String> = files
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    missing.sort();
+    extra.sort();
+    assert!(missing.is_empty(), "{step}: missing {missing:?}");
+    assert!(extra.is_empty(), "{step}: stale files {extra:?}");
+    let mut differ: Vec<&String> = expected
+        .iter()
+        .filter(|(path, bytes)| files[*path] != **bytes)
+        .map(|(path, _)| path)
+        .collect();
+    differ.sort();
+    assert!(
+        differ.is_empty(),
+        "{step}: differ from a full build: {differ:?}"
+    );
+    build.rendered
+}
+
+/// One edit: what it does to the site, and the paths it touches.
+struct Edit {
+    name: &'static str,
+    apply: Box<dyn Fn(&TestSite)>,
+    touched: &'static [&'static str],
+}
+
+fn edit(
+    name: &'static str,
+    touched: &'static [&'static str],
+    apply: impl Fn(&TestSite) + 'static,
+) -> Edit {
+    Edit {
+        name,
+        apply: Box::new(apply),
+        touched,
+    }
+}
+
+fn replace(site: &TestSite, rel: &str, from: &str, to: &str) {
+    let path = site.root().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+fn rename(site: &TestSite, from: &str, to: &str) {
+    std::fs::rename(site.root().join(from), site.root().join(to)).unwrap();
+}
+
+const ORIGINS: &str = "content/articles/origins.md";
+const TUMEN: &str = "content/incidents/2023-10-tumen.toml";
+
+fn edits() -> Vec<Edit> {
+    vec![
+        edit("change an article's body", &[ORIGINS], |s| {
+            replace(
+                s,
+                ORIGINS,
+                "The *famine* years.",
+                "The *famine* years, retold.",
+            )
+        }),
+        edit("change an article's title", &[ORIGINS], |s| {
+            replace(
+                s,
+                ORIGINS,
+                "Origins in the famine years",
+                "Origins, famine years",
+            )
+        }),
+        edit(
+            "change an article's date, moving it in the lists",
+            &[ORIGINS],
+            |s| replace(s, ORIGINS, "date = 2023-01-15", "date = 2024-06-01"),
+        ),
+        edit("change an article's tags", &[ORIGINS], |s| {
+            replace(
+                s,
+                ORIGINS,
+                "tags = [\"history\"]",
+                "tags = [\"famine\", \"jilin\"]",
+            )
+        }),
+        edit(
+            "change the incidents an article reports on",
+            &[ORIGINS],
+            |s| {
+                replace(
+                    s,
+                    ORIGINS,
+                    "[\"1990s-famine\"]",
+                    "[\"1990s-famine\", \"2023-10-tumen\"]",
+                )
+            },
+        ),
+        edit(
+            "create an article",
+            &["content/articles/new-report.md"],
+            |s| {
+                s.write(
+                    "content/articles/new-report.md",
+                    "+++\ntitle = \"A new report\"\ndate = 2024-02-02\nsummary = \"New.\"\ntags = [\"jilin\"]\nincidents = [\"2023-10-tumen\"]\n+++\nBody with a [link](/chronology/).\n",
+                )
+            },
+        ),
+        edit(
+            "rename an article",
+            &[
+                "content/articles/new-report.md",
+                "content/articles/renamed.md",
+            ],
+            |s| {
+                rename(
+                    s,
+                    "content/articles/new-report.md",
+                    "content/articles/renamed.md",
+                )
+            },
+        ),
+        edit("delete an article", &["content/articles/renamed.md"], |s| {
+            std::fs::remove_file(s.root().join("content/articles/renamed.md")).unwrap()
+        }),
+        edit("change an incident's title", &[TUMEN], |s| {
+            replace(s, TUMEN, "Mass return in October", "Mass return, October")
+        }),
+        edit("change an incident's figures", &[TUMEN], |s| {
+            replace(s, TUMEN, "people_max = 600", "people_max = 650")
+        }),
+        edit("change an incident's place", &[TUMEN], |s| {
+            replace(s, TUMEN, "name = \"Tumen\"", "name = \"Hunchun\"")
+        }),
+        edit(
+            "create an incident",
+            &["content/incidents/2024-05-hunchun.toml"],
+            |s| {
+                s.write(
+                    "content/incidents/2024-05-hunchun.toml",
+                    "title = \"Returns from Hunchun\"\ndate = \"2024-05\"\nkind = \"repatriation\"\nconfidence = \"single-source\"\nsummary = \"A few returned.\"\ntags = [\"jilin\"]\n[[sources]]\npublisher = \"Agency F\"\ntitle = \"Returns\"\nurl = \"https://f.example/a\"\n",
+                )
+            },
+        ),
+        edit(
+            "rename an incident",
+            &[
+                "content/incidents/2024-05-hunchun.toml",
+                "content/incidents/2024-05-returns.toml",
+            ],
+            |s| {
+                rename(
+                    s,
+                    "content/incidents/2024-05-hunchun.toml",
+                    "content/incidents/2024-05-returns.toml",
+                )
+            },
+        ),
+        edit(
+            "delete an incident",
+            &["content/incidents/2024-05-returns.toml"],
+            |s| {
+                std::fs::remove_file(s.root().join("content/incidents/2024-05-returns.toml"))
+                    .unwrap()
+            },
+        ),
+        edit("create a page", &["content/pages/contact.md"], |s| {
+            s.write(
+                "content/pages/contact.md",
+                "+++\ntitle = \"Contact\"\nweight = 3\n+++\nWrite to us.\n",
+            )
+        }),
+        edit("change a page", &["content/pages/contact.md"], |s| {
+            replace(
+                s,
+                "content/pages/contact.md",
+                "Write to us.",
+                "Write to us, safely.",
+            )
+        }),
+        edit(
+            "rename a page",
+            &["content/pages/contact.md", "content/pages/write.md"],
+            |s| rename(s, "content/pages/contact.md", "content/pages/write.md"),
+        ),
+        edit("delete a page", &["content/pages/write.md"], |s| {
+            std::fs::remove_file(s.root().join("content/pages/write.md")).unwrap()
+        }),
+        edit(
+            "change a template",
+            &["themes/default/templates/page.html"],
+            |s| {
+                replace(
+                    s,
+                    "themes/default/templates/page.html",
+                    "</article>",
+                    "<p class=\"edited\">edited</p></article>",
+                )
+            },
+        ),
+        edit(
+            "change an interface string",
+            &["themes/default/i18n/en.toml"],
+            |s| {
+                let rel = "themes/default/i18n/en.toml";
+                let text = std::fs::read_to_string(s.root().join(rel)).unwrap();
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with("chronology_title"))
+                    .unwrap();
+                replace(s, rel, line, "chronology_title = \"Timeline\"")
+            },
+        ),
+        edit(
+            "change the stylesheet",
+            &["themes/default/static/style.css"],
+            |s| {
+                let rel = "themes/default/static/style.css";
+                let text = std::fs::read_to_string(s.root().join(rel)).unwrap();
+                s.write(rel, &format!("{text}\n/* edited */\n"));
+            },
+        ),
+        edit("change site.toml", &["site.toml"], |s| {
+            replace(s, "site.toml", "Test Monitor", "Test Monitor 2")
+        }),
+        edit("change the paging in site.toml", &["site.toml"], |s| {
+            replace(
+                s,
+                "site.toml",
+                "articles_per_page = 2",
+                "articles_per_page = 1",
+            )
+        }),
+    ]
+}
+
+#[test]
+fn after_every_kind_of_edit_the_site_equals_a_full_build() {
+    let site = TestSite::new("basic");
+    let root = site.root();
+    let mut session = Session::new(options(root));
+    let first = rebuild_and_compare(&mut session, root, "first build");
+    assert!(first > 10, "the first build renders every page ({first})");
+    for edit in edits() {
+        (edit.apply)(&site);
+        for path in edit.touched {
+            session.changed(&root.join(path));
+        }
+        rebuild_and_compare(&mut session, root, edit.name);
+    }
+}
+
+#[test]
+fn an_edit_renders_only_the_pages_that_show_it() {
+    let site = TestSite::new("basic");
+    let root = site.root();
+    let mut session = Session::new(options(root));
+    let all = rebuild_and_compare(&mut session, root, "first build");
+
+    // A body is shown on its own page only: lists carry titles and summaries.
+    replace(
+        &site,
+        ORIGINS,
+        "The *famine* years.",
+        "The *famine* years, retold.",
+    );
+    session.changed(&root.join(ORIGINS));
+    assert_eq!(rebuild_and_compare(&mut session, root, "body"), 1);
+
+    // Nothing changed: nothing is rendered.
+    assert_eq!(rebuild_and_compare(&mut session, root, "no change"), 0);
+
+    // A title shows on the article, its neighbours, lists, its tag and its incident.
+    replace(
+        &site,
+        ORIGINS,
+        "Origins in the famine years",
+        "Origins, famine years",
+    );
+    session.changed(&root.join(ORIGINS));
+    let title = rebuild_and_compare(&mut session, root, "title");
+    assert!(title > 1 && title < all / 2, "{title} of {all}");
+
+    // A template changes every page.
+    replace(
+        &site,
+        "themes/default/templates/base.html",
+        "</body>",
+        "<!-- edited --></body>",
+    );
+    session.changed(&root.join("themes/default/templates/base.html"));
+    assert_eq!(
+        rebuild_and_compare(&mut session, root, "base template"),
+        all
+    );
+}
+
+#[test]
+fn a_failed_build_keeps_the_session_right_for_the_next_one() {
+    let site = TestSite::new("basic");
+    let root = site.root();
+    let mut session = Session::new(options(root));
+    rebuild_and_compare(&mut session, root, "first build");
+
+    replace(&site, ORIGINS, "date = 2023-01-15", "date = 2023-13-15");
+    session.changed(&root.join(ORIGINS));
+    let broken = session.build().unwrap();
+    assert!(broken.files.is_none());
+    assert!(broken.generated.has_errors());
+
+    replace(&site, ORIGINS, "date = 2023-13-15", "date = 2022-01-15");
+    session.changed(&root.join(ORIGINS));
+    rebuild_and_compare(&mut session, root, "recovered");
+}
