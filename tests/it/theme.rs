@@ -52,6 +52,14 @@ fn every_page_has_title_description_canonical_and_sharing_meta() {
             locale.starts_with(&lang),
             "{path}: og:locale {locale} for lang {lang}"
         );
+        let versions = page.attrs("link[rel=alternate][hreflang]", "hreflang");
+        let translations = versions.iter().filter(|h| *h != "x-default").count();
+        assert_eq!(
+            page.attrs("meta[property='og:locale:alternate']", "content")
+                .len(),
+            translations.saturating_sub(1),
+            "{path}: one og:locale:alternate per other language of the page"
+        );
         let card = one(&page, "meta[name='twitter:card']", "content", &path);
         assert_eq!(card, "summary", "{path}");
         let kind = one(&page, "meta[property='og:type']", "content", &path);
