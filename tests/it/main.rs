@@ -13,3 +13,5 @@ mod incremental;
 mod robustness;
 mod serve;
 mod support;
+mod theme;
+mod weight;

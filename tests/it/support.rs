@@ -26,6 +26,19 @@ impl TestSite {
         TestSite { dir }
     }
 
+    /// Copies the bundled example site (`site.toml`, `content/`, `themes/`) into a fresh
+    /// folder.
+    pub(crate) fn bundled() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::copy(repo().join("site.toml"), dir.path().join("site.toml")).unwrap();
+        for folder in ["content", "themes", "static", "templates"] {
+            if repo().join(folder).is_dir() {
+                copy_dir(&repo().join(folder), &dir.path().join(folder));
+            }
+        }
+        TestSite { dir }
+    }
+
     pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -164,6 +177,15 @@ impl Page {
         self.0
             .select(&sel)
             .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+
+    /// Names of the elements matching `selector`, in document order ("h2", "h3", …).
+    pub(crate) fn names(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.0
+            .select(&sel)
+            .map(|e| e.value().name().to_owned())
             .collect()
     }
 
