@@ -30,6 +30,7 @@ pub mod output;
 mod privacy;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod slug;
 pub mod source;

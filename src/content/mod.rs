@@ -40,6 +40,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "chronology",
     "tags",
     "data",
+    "search",
     "static",
 ];
 

@@ -114,6 +114,7 @@ pub fn site(
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
+        files.extend(crate::search::files(site, &language.builder, lang));
         languages.push(language);
     }
     let pages = jobs.iter().filter(|j| j.template != "404.html");
@@ -461,6 +462,14 @@ impl<'a> Language<'a> {
             job.values.push(("page", Value::from_serializable(&view)));
             jobs.push(job);
         }
+
+        // Search: the page only; search.js fills it from the index (crate::search).
+        jobs.push(self.job(
+            format!("{p}/search/"),
+            "search.html",
+            s.get("search.title").to_owned(),
+            "search",
+        ));
 
         if p.is_empty() {
             jobs.push(self.job(
