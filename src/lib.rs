@@ -26,6 +26,7 @@ pub mod frontmatter;
 pub mod i18n;
 pub mod links;
 pub mod markdown;
+pub mod offline;
 pub mod output;
 mod privacy;
 pub mod render;
@@ -58,6 +59,9 @@ pub struct Options {
     pub strict: bool,
     /// Also fetch every source URL and warn about those that fail (`check --external`).
     pub external: bool,
+    /// Write the offline edition: every internal link relative and naming its file
+    /// (`build --offline`).
+    pub offline: bool,
 }
 
 /// The result of running the pipeline.
@@ -159,6 +163,13 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
+    let offline = options
+        .offline
+        .then(|| offline::Offline::new(root, &config, sink));
+    let sink: &dyn render::Sink = match &offline {
+        Some(offline) => offline,
+        None => sink,
+    };
     let gate = privacy::PrivacyGate::new(root, &config, sink);
     let problems = render::site(&loaded.site, &config, &theme, &gate)?;
     generated.pages = gate.pages();

@@ -158,6 +158,7 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
         drafts: options.drafts,
         strict: false,
         external: false,
+        offline: false,
     };
     let (reload, _) = broadcast::channel(16);
     let preview = Arc::new(Preview {

@@ -6,6 +6,8 @@ mod build;
 mod check;
 mod chronology;
 mod errors;
+mod offline;
 mod robustness;
+mod search;
 mod serve;
 mod support;

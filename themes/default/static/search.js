@@ -59,10 +59,9 @@
     word = word.replace(/’/g, "'");
     if (word.slice(-2) === "'s") word = word.slice(0, -2);
     word = word.replace(/^'+|'+$/g, "");
-    if (word.length >= 4 && /^[a-z]+$/.test(word) && word.slice(-1) === "s" &&
-        !/(ss|us|is)$/.test(word)) {
-      word = word.slice(0, -1);
-    }
+    if (!/^[a-z]+$/.test(word)) return word;
+    if (word.length >= 5 && /ies$/.test(word)) return word.slice(0, -3) + "y";
+    if (word.length >= 4 && /s$/.test(word) && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
     return word;
   }
 
