@@ -28,7 +28,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::content::Site;
@@ -42,6 +42,8 @@ pub const CHUNK_DOCUMENTS: usize = 20;
 const SHARD_TARGET: usize = 16 * 1024;
 /// Longest shard key, in characters: a single very common term may exceed the target.
 const MAX_KEY_CHARS: usize = 3;
+/// Documents whose terms are gathered at once.
+const POSTINGS_BATCH: usize = 1024;
 /// Longest excerpt shown under a result, in characters.
 const EXCERPT_CHARS: usize = 160;
 /// Folder of the index, inside the language's search page.
@@ -69,9 +71,9 @@ enum Kind {
     Page = 2,
 }
 
-/// One searchable page.
-struct Document {
-    title: String,
+/// One searchable page, borrowing its text from the site.
+struct Document<'a> {
+    title: &'a str,
     /// Site path without the base path: `/ko/articles/x/`.
     site_path: String,
     date: Option<DateView>,
@@ -80,8 +82,8 @@ struct Document {
     kind: Kind,
     excerpt: String,
     /// Summary, tags, places.
-    fields: Vec<String>,
-    body: String,
+    fields: Vec<&'a str>,
+    body: &'a str,
 }
 
 /// Every file of the index of one language, under `<prefix>/search/data/`.
@@ -157,7 +159,7 @@ struct Row<'a>(
 impl<'a> Row<'a> {
     fn new(d: &'a Document, search_dir: &str) -> Self {
         Row(
-            &d.title,
+            d.title,
             relative(search_dir, &d.site_path),
             d.date.as_ref().map(|v| v.text.as_str()),
             d.date.as_ref().and_then(|v| v.machine.as_deref()),
@@ -194,14 +196,14 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The documents of one language, newest first; a document's index is its id.
-fn documents(site: &Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Document> {
+fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Document<'a>> {
     let s = b.strings;
     let p = &b.prefix;
     let mut docs = Vec::new();
     for a in site.articles.iter().filter(|a| a.lang == lang) {
-        let summary = a.summary.clone().unwrap_or_default();
+        let summary = a.summary.as_deref().unwrap_or_default();
         docs.push(Document {
-            title: a.title.clone(),
+            title: &a.title,
             site_path: format!("{p}/articles/{}/", a.slug),
             date: Some(DateView::day(a.date, s)),
             sort_date: Some(a.date),
@@ -209,33 +211,34 @@ fn documents(site: &Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Document> {
             excerpt: excerpt(if summary.is_empty() {
                 &a.body.text
             } else {
-                &summary
+                summary
             }),
-            fields: std::iter::once(summary).chain(a.tags.clone()).collect(),
-            body: a.body.text.clone(),
+            fields: std::iter::once(summary)
+                .chain(a.tags.iter().map(String::as_str))
+                .collect(),
+            body: &a.body.text,
         });
     }
     for i in &site.incidents {
-        let summary = i.summary.text.clone();
-        let places = i.places.iter().map(|p| p.name.clone());
+        let summary = i.summary.text.as_str();
         docs.push(Document {
-            title: i.title.clone(),
+            title: &i.title,
             site_path: format!("{p}/incidents/{}/", i.id),
             date: Some(DateView::partial(&i.date, s)),
             sort_date: Some(i.date.first_day()),
             kind: Kind::Incident,
-            excerpt: excerpt(&summary),
+            excerpt: excerpt(summary),
             fields: std::iter::once(summary)
-                .chain(places)
-                .chain(i.tags.clone())
+                .chain(i.places.iter().map(|p| p.name.as_str()))
+                .chain(i.tags.iter().map(String::as_str))
                 .collect(),
-            body: String::new(),
+            body: "",
         });
     }
     for page in site.pages.iter().filter(|pg| pg.lang == lang) {
-        let summary = page.summary.clone().unwrap_or_default();
+        let summary = page.summary.as_deref().unwrap_or_default();
         docs.push(Document {
-            title: page.title.clone(),
+            title: &page.title,
             site_path: format!("{p}/{}/", page.slug),
             date: page.updated.map(|d| DateView::day(d, s)),
             sort_date: page.updated,
@@ -243,10 +246,10 @@ fn documents(site: &Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Document> {
             excerpt: excerpt(if summary.is_empty() {
                 &page.body.text
             } else {
-                &summary
+                summary
             }),
             fields: vec![summary],
-            body: page.body.text.clone(),
+            body: &page.body.text,
         });
     }
     // Newest first, so that the results a query shows first share few chunks.
@@ -271,51 +274,62 @@ fn excerpt(text: &str) -> String {
 
 /// Term → its postings, written as the JSON array the shard holds: for each document
 /// that contains the term, in order of id, `(id - previous id) * 4 + weight`.
-fn postings(documents: &[Document]) -> Vec<(String, String)> {
-    let per_document: Vec<Vec<(String, Weight)>> = documents
-        .par_iter()
-        .map(|d| {
-            let mut weights: HashMap<String, Weight> = HashMap::new();
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for term in terms(&d.body) {
-                *counts.entry(term).or_default() += 1;
-            }
-            for (term, n) in counts {
-                let w = if n >= 3 {
-                    Weight::FrequentInBody
-                } else {
-                    Weight::Body
+fn postings(documents: &[Document<'_>]) -> Vec<(String, String)> {
+    let mut index: HashMap<String, (String, usize)> = HashMap::new();
+    // Terms are gathered in parallel a batch at a time, so that the terms of every
+    // document are never all held at once.
+    for (batch, chunk) in documents.chunks(POSTINGS_BATCH).enumerate() {
+        let lists: Vec<Vec<(String, Weight)>> = chunk.par_iter().map(weights).collect();
+        for (i, list) in lists.into_iter().enumerate() {
+            let id = batch * POSTINGS_BATCH + i;
+            for (term, weight) in list {
+                let (text, previous) = match index.get_mut(&term) {
+                    Some(entry) => entry,
+                    None => index.entry(term).or_insert_with(|| (String::new(), 0)),
                 };
-                weights.insert(term, w);
+                let sep = if text.is_empty() { '[' } else { ',' };
+                let _ = write!(text, "{sep}{}", (id - *previous) * 4 + weight as usize);
+                *previous = id;
             }
-            let fields = d.fields.iter().map(|f| (f, Weight::Field));
-            for (text, weight) in fields.chain([(&d.title, Weight::Title)]) {
-                for term in terms(text) {
-                    let w = weights.entry(term).or_insert(weight);
-                    *w = (*w).max(weight);
-                }
-            }
-            let mut list: Vec<(String, Weight)> = weights.into_iter().collect();
-            list.sort_unstable();
-            list
-        })
-        .collect();
-    let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for (id, list) in per_document.into_iter().enumerate() {
-        for (term, weight) in list {
-            let (text, previous) = index.entry(term).or_insert_with(|| (String::new(), 0));
-            let sep = if text.is_empty() { '[' } else { ',' };
-            let _ = write!(text, "{sep}{}", (id - *previous) * 4 + weight as usize);
-            *previous = id;
         }
     }
-    index
+    let mut index: Vec<(String, String)> = index
         .into_iter()
         .map(|(term, (mut text, _))| {
             text.push(']');
             (term, text)
         })
-        .collect()
+        .collect();
+    index.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    index
+}
+
+/// The terms of one document, each once, with the strongest weight it has there.
+fn weights(d: &Document<'_>) -> Vec<(String, Weight)> {
+    let mut body = terms(d.body);
+    body.sort_unstable();
+    let mut list: Vec<(String, Weight)> = Vec::new();
+    let mut body = body.into_iter().peekable();
+    while let Some(term) = body.next() {
+        let mut count = 1;
+        while body.next_if_eq(&term).is_some() {
+            count += 1;
+        }
+        let weight = if count >= 3 {
+            Weight::FrequentInBody
+        } else {
+            Weight::Body
+        };
+        list.push((term, weight));
+    }
+    let fields = d.fields.iter().map(|f| (*f, Weight::Field));
+    for (text, weight) in fields.chain([(d.title, Weight::Title)]) {
+        list.extend(terms(text).into_iter().map(|t| (t, weight)));
+    }
+    // Strongest weight first within each term, then one entry per term.
+    list.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    list.dedup_by(|later, first| later.0 == first.0);
+    list
 }
 
 /// A group of terms sharing a key, written to one file.
@@ -367,7 +381,14 @@ fn split_by<'a>(terms: &'a [(String, String)], chars: usize, out: &mut Vec<Shard
 /// by Unicode segmentation, NFKC-normalized and lower-cased, English plurals and
 /// possessives folded; runs of Hangul, Han and kana as overlapping pairs of characters.
 pub fn terms(text: &str) -> Vec<String> {
-    let text: String = text.nfkc().collect::<String>().to_lowercase();
+    // Most text is ASCII or already normalized: skip the costly normalization then.
+    let text = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.to_lowercase()
+    } else {
+        text.nfkc().collect::<String>().to_lowercase()
+    };
     let mut out = Vec::new();
     // A run of CJK characters may span several segmenter words (each Han character is
     // one): the pending run and the byte offset where it ends.
@@ -500,6 +521,30 @@ mod tests {
             .collect();
         let keys: Vec<String> = split(&terms).into_iter().map(|s| s.key).collect();
         assert_eq!(keys, ["re", "rea", "ref", "ret", "s"]);
+    }
+
+    #[test]
+    fn each_term_keeps_its_strongest_weight() {
+        let d = Document {
+            title: "Tumen",
+            site_path: "/a/".into(),
+            date: None,
+            sort_date: None,
+            kind: Kind::Article,
+            excerpt: String::new(),
+            fields: vec!["Jilin returns"],
+            body: "tumen jilin river river river bank bank",
+        };
+        assert_eq!(
+            weights(&d),
+            [
+                ("bank".to_owned(), Weight::Body),
+                ("jilin".to_owned(), Weight::Field),
+                ("return".to_owned(), Weight::Field),
+                ("river".to_owned(), Weight::FrequentInBody),
+                ("tumen".to_owned(), Weight::Title),
+            ]
+        );
     }
 
     #[test]
