@@ -23,6 +23,7 @@
 //! ("강제송환을" contains 강제, 제송, 송환) without a morphological analyser. The
 //! browser splits queries the same way (`search.js` mirrors [`terms`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -304,32 +305,35 @@ fn postings(documents: &[Document<'_>]) -> Vec<(String, String)> {
     index
 }
 
-/// The terms of one document, each once, with the strongest weight it has there.
+/// The terms of one document, each once, with the strongest weight it has there, in no
+/// particular order.
 fn weights(d: &Document<'_>) -> Vec<(String, Weight)> {
-    let mut body = terms(d.body);
-    body.sort_unstable();
-    let mut list: Vec<(String, Weight)> = Vec::new();
-    let mut body = body.into_iter().peekable();
-    while let Some(term) = body.next() {
-        let mut count = 1;
-        while body.next_if_eq(&term).is_some() {
-            count += 1;
-        }
-        let weight = if count >= 3 {
-            Weight::FrequentInBody
-        } else {
-            Weight::Body
+    // Term → (strongest weight in the title and fields, occurrences in the body).
+    let mut found: HashMap<String, (Option<Weight>, u32)> = HashMap::new();
+    let mut add = |term: &str, weight: Option<Weight>| {
+        let entry = match found.get_mut(term) {
+            Some(entry) => entry,
+            None => found.entry(term.to_owned()).or_default(),
         };
-        list.push((term, weight));
+        entry.0 = entry.0.max(weight);
+        entry.1 += u32::from(weight.is_none());
+    };
+    each_term(d.body, |t| add(t, None));
+    for field in &d.fields {
+        each_term(field, |t| add(t, Some(Weight::Field)));
     }
-    let fields = d.fields.iter().map(|f| (*f, Weight::Field));
-    for (text, weight) in fields.chain([(d.title, Weight::Title)]) {
-        list.extend(terms(text).into_iter().map(|t| (t, weight)));
-    }
-    // Strongest weight first within each term, then one entry per term.
-    list.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    list.dedup_by(|later, first| later.0 == first.0);
-    list
+    each_term(d.title, |t| add(t, Some(Weight::Title)));
+    found
+        .into_iter()
+        .map(|(term, (weight, in_body))| {
+            let body = if in_body >= 3 {
+                Weight::FrequentInBody
+            } else {
+                Weight::Body
+            };
+            (term, weight.unwrap_or(body).max(body))
+        })
+        .collect()
 }
 
 /// A group of terms sharing a key, written to one file.
@@ -381,6 +385,13 @@ fn split_by<'a>(terms: &'a [(String, String)], chars: usize, out: &mut Vec<Shard
 /// by Unicode segmentation, NFKC-normalized and lower-cased, English plurals and
 /// possessives folded; runs of Hangul, Han and kana as overlapping pairs of characters.
 pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_term(text, |term| out.push(term.to_owned()));
+    out
+}
+
+/// Calls `f` with each term of `text`, in order, as [`terms`] lists them.
+fn each_term(text: &str, mut f: impl FnMut(&str)) {
     // Most text is ASCII or already normalized: skip the costly normalization then.
     let text = if text.is_ascii() {
         text.to_ascii_lowercase()
@@ -389,7 +400,6 @@ pub fn terms(text: &str) -> Vec<String> {
     } else {
         text.nfkc().collect::<String>().to_lowercase()
     };
-    let mut out = Vec::new();
     // A run of CJK characters may span several segmenter words (each Han character is
     // one): the pending run and the byte offset where it ends.
     let mut run = String::new();
@@ -399,21 +409,20 @@ pub fn terms(text: &str) -> Vec<String> {
         for (cjk, part) in script_runs(word) {
             if cjk {
                 if offset != run_end {
-                    bigrams(&mut run, &mut out);
+                    bigrams(&mut run, &mut f);
                 }
                 run.push_str(part);
                 run_end = offset + part.len();
             } else {
-                bigrams(&mut run, &mut out);
+                bigrams(&mut run, &mut f);
                 if let Some(term) = fold(part) {
-                    out.push(term);
+                    f(&term);
                 }
             }
             offset += part.len();
         }
     }
-    bigrams(&mut run, &mut out);
-    out
+    bigrams(&mut run, &mut f);
 }
 
 /// Splits a word into runs of CJK and other characters.
@@ -433,12 +442,18 @@ fn script_runs(word: &str) -> impl Iterator<Item = (bool, &str)> {
 }
 
 /// Empties `run` into `out` as overlapping character pairs (a lone character as itself).
-fn bigrams(run: &mut String, out: &mut Vec<String>) {
-    let chars: Vec<char> = run.chars().collect();
-    if chars.len() == 1 {
-        out.push(run.clone());
+fn bigrams(run: &mut String, f: &mut impl FnMut(&str)) {
+    let mut chars = run.char_indices().peekable();
+    if let Some((_, first)) = chars.peek().copied() {
+        if first.len_utf8() == run.len() {
+            f(run);
+        }
     }
-    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    while let Some((start, _)) = chars.next() {
+        if let Some(&(next, c)) = chars.peek() {
+            f(&run[start..next + c.len_utf8()]);
+        }
+    }
     run.clear();
 }
 
@@ -460,25 +475,26 @@ pub fn is_cjk(c: char) -> bool {
 /// Folds a non-CJK word: typographic apostrophes straightened, a possessive `'s` and an
 /// English plural removed (`refugees` → `refugee`, `agencies` → `agency`, not `process`
 /// or `status`).
-fn fold(word: &str) -> Option<String> {
-    let word = word.replace('\u{2019}', "'");
-    let word = word.strip_suffix("'s").unwrap_or(&word);
-    let word = word.trim_matches('\'');
-    if word.is_empty() {
+fn fold(word: &str) -> Option<Cow<'_, str>> {
+    let word: Cow<'_, str> = if word.contains('\u{2019}') {
+        Cow::Owned(word.replace('\u{2019}', "'"))
+    } else {
+        Cow::Borrowed(word)
+    };
+    let trimmed = word.strip_suffix("'s").unwrap_or(&word).trim_matches('\'');
+    if trimmed.is_empty() {
         return None;
     }
-    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return Some(word.to_owned());
-    }
-    Some(match word.strip_suffix("ies") {
-        Some(stem) if word.len() >= 5 => format!("{stem}y"),
-        _ if word.len() >= 4
-            && word.ends_with('s')
-            && !["ss", "us", "is"].iter().any(|end| word.ends_with(end)) =>
-        {
-            word[..word.len() - 1].to_owned()
-        }
-        _ => word.to_owned(),
+    let ascii = trimmed.bytes().all(|b| b.is_ascii_lowercase());
+    let plural = ascii
+        && trimmed.len() >= 4
+        && trimmed.ends_with('s')
+        && !["ss", "us", "is"].iter().any(|end| trimmed.ends_with(end));
+    Some(match trimmed.strip_suffix("ies") {
+        Some(stem) if ascii && trimmed.len() >= 5 => Cow::Owned(format!("{stem}y")),
+        _ if plural => Cow::Owned(trimmed[..trimmed.len() - 1].to_owned()),
+        _ if trimmed.len() == word.len() => word,
+        _ => Cow::Owned(trimmed.to_owned()),
     })
 }
 
@@ -535,8 +551,10 @@ mod tests {
             fields: vec!["Jilin returns"],
             body: "tumen jilin river river river bank bank",
         };
+        let mut found = weights(&d);
+        found.sort();
         assert_eq!(
-            weights(&d),
+            found,
             [
                 ("bank".to_owned(), Weight::Body),
                 ("jilin".to_owned(), Weight::Field),
