@@ -117,7 +117,10 @@ pub fn site(
         files.extend(crate::search::files(site, &language.builder, lang));
         languages.push(language);
     }
-    let pages = jobs.iter().filter(|j| j.template != "404.html");
+    // Search engines have no use for the error page or an empty search page.
+    let pages = jobs
+        .iter()
+        .filter(|j| !["404.html", "search.html"].contains(&j.template));
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
     // Generated files win over assets of the same name.

@@ -235,6 +235,9 @@ fn every_page_has_a_search_form_and_the_search_page_works_without_javascript() {
             .attrs("#search-fallback a", "href"),
         ["/ko/tags/", "/ko/chronology/"]
     );
+    // Search engines are told to leave the page out, and it is not in the sitemap.
+    assert_eq!(search.attrs("meta[name=robots]", "content"), ["noindex"]);
+    assert!(!site.read("sitemap.xml").contains("/search/"));
     // Only the search page loads the script.
     assert!(
         site.page("index.html")
