@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::process::Command;
 
 use scraper::{Html, Selector};
 
@@ -133,4 +134,46 @@ fn the_offline_edition_of_a_sub_path_site_is_relative_too() {
     assert_works_from_a_folder(&out);
     let page = fs::read_to_string(out.join("tags/index.html")).unwrap();
     assert!(!page.contains(r#"href="/monitor/"#), "{page}");
+}
+
+/// Opened from its folder in a real browser (file://, no server), the offline edition's
+/// search finds an incident and links to its file.
+#[test]
+fn search_works_in_a_browser_from_the_folder() {
+    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("skipped: no Chromium to open the offline edition in; CI installs it");
+        return;
+    };
+    let site = TestSite::new("basic");
+    site.build(&["--offline"]);
+    let page = site.root().join("public-offline/search/index.html");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+        ])
+        .arg("--dump-dom")
+        .arg(format!("file://{}?q=tumen", page.display()))
+        .output()
+        .unwrap();
+    let dom = Html::parse_document(&String::from_utf8_lossy(&out.stdout));
+    let links: Vec<&str> = dom
+        .select(&Selector::parse("#search-results a").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(
+        links.contains(&"../incidents/2024-04-26-tumen/index.html"),
+        "{links:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
