@@ -54,7 +54,8 @@ pub fn render(
     let mut links = Vec::new();
     let mut has_raw_html = false;
     let mut words = 0;
-    let mut plain = String::new();
+    // The text is shorter than its Markdown: one allocation, never grown.
+    let mut plain = String::with_capacity(text.len());
     let mut events: Vec<Event<'_>> = Vec::new();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
