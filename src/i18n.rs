@@ -37,6 +37,10 @@ pub const REQUIRED: &[&str] = &[
     "map.title",
     "map.place_incidents",
     "map.place_incidents_one",
+    "search.title",
+    "search.kind_article",
+    "search.kind_incident",
+    "search.kind_page",
 ];
 
 /// One language's interface strings.

@@ -28,10 +28,12 @@ pub mod images;
 pub mod incremental;
 pub mod links;
 pub mod markdown;
+pub mod offline;
 pub mod output;
 mod privacy;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod slug;
 pub mod source;
@@ -62,6 +64,9 @@ pub struct Options {
     pub external: bool,
     /// Images encoded by earlier builds with these options (`serve` rebuilds often).
     pub image_cache: images::Cache,
+    /// Write the offline edition: every internal link relative and naming its file
+    /// (`build --offline`).
+    pub offline: bool,
 }
 
 /// The result of running the pipeline.
@@ -186,6 +191,15 @@ fn pipeline(
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
+    // Every file goes through the gates in this order: no forbidden name, no image
+    // metadata, then (offline edition) every link made relative.
+    let offline = options
+        .offline
+        .then(|| offline::Offline::new(root, &config, sink));
+    let sink: &dyn render::Sink = match &offline {
+        Some(offline) => offline,
+        None => sink,
+    };
     let clean = images::MetadataGate::new(root, sink);
     let gate = privacy::PrivacyGate::new(root, &config, &clean);
     let (limit, cache) = (config.max_image_size, &options.image_cache);

@@ -34,9 +34,14 @@ struct Cli {
 enum Command {
     /// Build the site into the output folder.
     Build {
-        /// Where to write the site, relative to the site root unless absolute.
-        #[arg(long, short = 'o', default_value = "public")]
-        output_dir: PathBuf,
+        /// Where to write the site, relative to the site root unless absolute
+        /// [default: public, or public-offline with --offline].
+        #[arg(long, short = 'o')]
+        output_dir: Option<PathBuf>,
+        /// Write the offline edition: every link relative and naming its file, so the
+        /// folder works opened from a disk or a zip, without a server.
+        #[arg(long)]
+        offline: bool,
         /// Replace base_url from site.toml, e.g. for a preview deployment.
         #[arg(long, short = 'u')]
         base_url: Option<String>,
@@ -108,10 +113,12 @@ fn main() -> ExitCode {
         strict: common.strict,
         external,
         image_cache: Default::default(),
+        offline: false,
     };
     let (generated, verb) = match &cli.command {
         Command::Build {
             output_dir,
+            offline,
             base_url,
             common,
         } => {
@@ -125,12 +132,16 @@ fn main() -> ExitCode {
                 eprintln!("error: --base-url: {message}");
                 return ExitCode::from(2);
             }
-            let output = cli.root.join(output_dir);
+            let default = if *offline { "public-offline" } else { "public" };
+            let output = cli
+                .root
+                .join(output_dir.as_deref().unwrap_or(Path::new(default)));
             let verb = format!("built into {}", output.display());
-            (
-                advocate::build(&options(common, base_url.clone(), false), &output),
-                verb,
-            )
+            let options = Options {
+                offline: *offline,
+                ..options(common, base_url.clone(), false)
+            };
+            (advocate::build(&options, &output), verb)
         }
         Command::Check { common, external } => (
             advocate::generate(&options(common, None, *external)),

@@ -39,6 +39,8 @@ pub struct Rendered {
     pub links: Vec<InternalLink>,
     /// Number of words of text, for reading-time estimates.
     pub words: usize,
+    /// The text without markup, for the search index.
+    pub text: String,
 }
 
 /// Renders `text`, which starts at byte `offset` of the file at `path`.
@@ -52,6 +54,8 @@ pub fn render(
     let mut links = Vec::new();
     let mut has_raw_html = false;
     let mut words = 0;
+    // The text is shorter than its Markdown: one allocation, never grown.
+    let mut plain = String::with_capacity(text.len());
     let mut events: Vec<Event<'_>> = Vec::new();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         let span = range.start + offset..range.end + offset;
@@ -124,6 +128,15 @@ pub fn render(
             }),
             Event::Text(ref text) => {
                 words += text.split_whitespace().count();
+                plain.push_str(text);
+                event
+            }
+            Event::Code(ref text) => {
+                plain.push_str(text);
+                event
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
+                plain.push(' ');
                 event
             }
             Event::Html(_) | Event::InlineHtml(_) => {
@@ -147,6 +160,7 @@ pub fn render(
         html: out,
         links,
         words,
+        text: plain,
     })
 }
 

@@ -116,6 +116,7 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
         strict: false,
         external: false,
         image_cache: Default::default(),
+        offline: false,
     });
     let (reload, _) = broadcast::channel(16);
     let preview = Arc::new(Preview {

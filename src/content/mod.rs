@@ -41,6 +41,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "chronology",
     "tags",
     "data",
+    "search",
     "static",
 ];
 

@@ -237,10 +237,14 @@ pub fn site(
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
+        files.extend(crate::search::files(site, &language.builder, lang));
         languages.push(language);
     }
     link_translations(&mut jobs, config, theme);
-    let pages = jobs.iter().filter(|j| j.template != "404.html");
+    // Search engines have no use for the error page or an empty search page.
+    let pages = jobs
+        .iter()
+        .filter(|j| !["404.html", "search.html"].contains(&j.template));
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
     // Generated files win over assets of the same name; images were published already,
@@ -743,6 +747,14 @@ impl<'a> Language<'a> {
             job.values.push(("page", Value::from_serializable(&view)));
             jobs.push(job);
         }
+
+        // Search: the page only; search.js fills it from the index (crate::search).
+        jobs.push(self.job(
+            format!("{p}/search/"),
+            "search.html",
+            s.get("search.title").to_owned(),
+            "search",
+        ));
 
         if p.is_empty() {
             jobs.push(self.job(

@@ -18,6 +18,7 @@ fn options(root: &Path) -> Options {
         strict: false,
         external: false,
         image_cache: Default::default(),
+        offline: false,
     }
 }
 
