@@ -27,14 +27,16 @@ pub mod i18n;
 pub mod links;
 pub mod markdown;
 pub mod output;
-mod privacy;
+pub mod privacy;
 pub mod render;
+mod resources;
 pub mod scaffold;
 pub mod serve;
 pub mod slug;
 pub mod source;
 pub mod theme;
 pub mod toml_de;
+mod trace;
 
 use std::fs;
 use std::io;
@@ -158,11 +160,16 @@ pub fn generate_into(options: &Options, sink: &dyn render::Sink) -> io::Result<G
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    let gate = privacy::PrivacyGate::new(root, &config, sink);
-    let problems = render::site(&loaded.site, &config, &theme, &gate)?;
+    let gate = privacy::PrivacyGate::new(root, &config, sink)?;
+    let resources = resources::ResourceGate::new(root, &config, &gate);
+    let problems = render::site(&loaded.site, &config, &theme, &resources)?;
     generated.pages = gate.pages();
     generated.diagnostics.extend(problems);
-    generated.diagnostics.extend(gate.violations());
+    generated.diagnostics.extend(resources.violations());
+    let (leaks, masked) = gate.violations();
+    generated.diagnostics.extend(leaks);
+    // Quote files that hold protected names with the names masked.
+    generated.sources.extend(masked);
     Ok(finish(generated, options))
 }
 

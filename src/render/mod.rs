@@ -8,6 +8,7 @@
 
 mod chart;
 mod data;
+pub mod headers;
 pub mod map;
 pub mod views;
 mod xml;
@@ -119,6 +120,7 @@ pub fn site(
     let pages = jobs.iter().filter(|j| j.template != "404.html");
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
+    files.push(headers::file(config));
     // Generated files win over assets of the same name.
     let generated: BTreeSet<String> = files
         .iter()
@@ -227,6 +229,7 @@ impl<'a> Language<'a> {
             base_url: config.absolute_url("/"),
             stylesheet_url: config.link("/style.css"),
             feed_url: builder.link("/feed.xml"),
+            csp: headers::content_security_policy(config, true),
             nav: nav.into_iter().map(|(_, l)| l).collect(),
             licence: config.licence.clone(),
             chronology_from: config.chronology.from,
@@ -500,7 +503,11 @@ impl<'a> Language<'a> {
             filters.iter().map(|(f, _)| f.select(incidents)).collect();
 
         let menu = |current: Option<&Filter<'_>>| {
-            let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            // Every group exists, even empty: a site whose incidents name no place has none.
+            let mut groups: BTreeMap<&str, Vec<Value>> = ["kinds", "confidences", "places"]
+                .into_iter()
+                .map(|g| (g, Vec::new()))
+                .collect();
             for ((filter, label), selected) in filters.iter().zip(&selections) {
                 let group = match filter {
                     Filter::Kind(_) => "kinds",

@@ -7,5 +7,6 @@ mod check;
 mod chronology;
 mod errors;
 mod robustness;
+mod security;
 mod serve;
 mod support;
