@@ -415,12 +415,17 @@ pub(crate) fn scan_html(text: &str, policy: &Policy<'_>) -> Vec<Finding> {
         raw: Cell::new(None),
         raw_text: RefCell::new(String::new()),
     };
-    let tokenizer = Tokenizer::new(scanner, TokenizerOpts::default());
+    tokenize(text, scanner).findings.into_inner()
+}
+
+/// Runs html5ever's tokenizer over `text`, handing every token to `sink`.
+fn tokenize<S: TokenSink<Handle = ()>>(text: &str, sink: S) -> S {
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(text));
     while !matches!(tokenizer.feed(&input), html5ever::TokenizerResult::Done) {}
     tokenizer.end();
-    tokenizer.sink.findings.into_inner()
+    tokenizer.sink
 }
 
 /// How deeply the elements of an HTML fragment nest, counting open tags not yet closed.
@@ -467,12 +472,7 @@ pub(crate) fn nesting_depth(html: &str) -> usize {
         now: Cell::new(0),
         max: Cell::new(0),
     };
-    let tokenizer = Tokenizer::new(depth, TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    while !matches!(tokenizer.feed(&input), html5ever::TokenizerResult::Done) {}
-    tokenizer.end();
-    tokenizer.sink.max.get()
+    tokenize(html, depth).max.get()
 }
 
 /// An element whose content the tokenizer reads as text, and where it started.
