@@ -42,6 +42,8 @@ struct RawConfig {
     limits: Limits,
     #[serde(default)]
     translations: BTreeMap<toml::Spanned<String>, SiteText>,
+    #[serde(default)]
+    security: RawSecurity,
 }
 
 /// `[translations.<lang>]`: the site's title and description in another language.
@@ -122,6 +124,68 @@ pub struct Privacy {
     /// Strings that fail the build wherever they appear in the output.
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// Salted SHA-256 hashes of names, in hex, written by `advocate privacy add`: the
+    /// names are kept out of a public repository and still fail the build.
+    #[serde(default)]
+    pub forbidden_hashes: Vec<String>,
+    /// The salt of `forbidden_hashes`, created by `advocate privacy add`.
+    #[serde(default)]
+    pub salt: Option<String>,
+}
+
+/// `[security]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    #[serde(default)]
+    allowed_hosts: RawAllowedHosts,
+    #[serde(default)]
+    onion_url: Option<toml::Spanned<String>>,
+}
+
+/// `[security.allowed_hosts]` as written: origins per kind of resource.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllowedHosts {
+    #[serde(default)]
+    images: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    media: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    fonts: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    styles: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    scripts: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    frames: Vec<toml::Spanned<String>>,
+}
+
+/// `[security]`: what pages may load from other hosts, and where the site is mirrored.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    /// Other hosts that pages may load resources from, by kind.
+    pub allowed_hosts: AllowedHosts,
+    /// The address of the site's onion mirror, announced to Tor Browser.
+    pub onion_url: Option<String>,
+}
+
+/// Origins (`https://media.example.org`) pages may load each kind of resource from,
+/// lower case, without a trailing slash. Each one is a host that learns who reads what.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedHosts {
+    /// Images (`<img>`, CSS backgrounds, icons): CSP `img-src`.
+    pub images: Vec<String>,
+    /// Audio and video: CSP `media-src`.
+    pub media: Vec<String>,
+    /// Web fonts: CSP `font-src`.
+    pub fonts: Vec<String>,
+    /// Stylesheets: CSP `style-src`.
+    pub styles: Vec<String>,
+    /// Scripts: CSP `script-src`.
+    pub scripts: Vec<String>,
+    /// Embedded pages (`<iframe>`): CSP `frame-src`.
+    pub frames: Vec<String>,
 }
 
 /// `[markdown]`: how article bodies are turned into HTML.
@@ -167,6 +231,8 @@ pub struct Config {
     pub translations: BTreeMap<String, SiteText>,
     /// Largest image accepted, in bytes.
     pub max_image_size: u64,
+    /// Hosts pages may load from, and the onion mirror.
+    pub security: Security,
 }
 
 impl Config {
@@ -238,6 +304,25 @@ impl Config {
                 .help("swap the two years"),
             );
         }
+        // The theme is a folder name under themes/: `../x` would read templates from
+        // outside the site.
+        let theme_name_ok = !raw.theme.is_empty()
+            && raw
+                .theme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if !theme_name_ok {
+            errors.push(
+                Diagnostic::error(path, format!("`{}` is not a theme name", raw.theme))
+                    .help("name a folder under themes/, such as theme = \"default\""),
+            );
+        }
+        let security = security(raw.security, &mut errors);
+        if let Err(message) = check_hashes(&raw.privacy) {
+            errors.push(Diagnostic::error(path, message).help(
+                "add names with `advocate privacy add`, which writes both the salt and the hashes",
+            ));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -261,6 +346,7 @@ impl Config {
                 .map(|(lang, text)| (lang.into_inner(), text))
                 .collect(),
             max_image_size: raw.limits.image_size_kib.saturating_mul(1024),
+            security,
         })
     }
 
@@ -318,6 +404,103 @@ fn split_base_url(url: &str) -> Result<(String, String), String> {
         format!("/{path}/")
     };
     Ok((origin, base_path))
+}
+
+/// Checks `[security]`, reporting each bad address at its place in the file.
+fn security(raw: RawSecurity, errors: &mut Vec<Diagnostic>) -> Security {
+    let mut origins = |list: Vec<toml::Spanned<String>>, key: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for entry in list {
+            match allowed_origin(entry.get_ref()) {
+                Ok(origin) => out.push(origin),
+                Err(message) => errors.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        format!("[security.allowed_hosts] {key}: {message}"),
+                    )
+                    .at(Some(entry.span()))
+                    .help("write the scheme and host only, such as \"https://media.example.org\""),
+                ),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    };
+    let hosts = raw.allowed_hosts;
+    let allowed_hosts = AllowedHosts {
+        images: origins(hosts.images, "images"),
+        media: origins(hosts.media, "media"),
+        fonts: origins(hosts.fonts, "fonts"),
+        styles: origins(hosts.styles, "styles"),
+        scripts: origins(hosts.scripts, "scripts"),
+        frames: origins(hosts.frames, "frames"),
+    };
+    let onion_url = raw.onion_url.and_then(|url| {
+        let text = url.get_ref().trim();
+        let host = text
+            .strip_prefix("http://")
+            .or_else(|| text.strip_prefix("https://"))
+            .map(|rest| rest.split('/').next().unwrap_or(""));
+        if host.is_some_and(|h| h.ends_with(".onion") && h.len() > ".onion".len()) {
+            Some(text.trim_end_matches('/').to_owned())
+        } else {
+            errors.push(
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("`onion_url` is not an onion address: `{text}`"),
+                )
+                .at(Some(url.span()))
+                .help("write the address Tor gave the mirror, such as \"http://….onion\""),
+            );
+            None
+        }
+    });
+    Security {
+        allowed_hosts,
+        onion_url,
+    }
+}
+
+/// `https://Media.Example.org/` → `https://media.example.org`; anything more than a
+/// scheme, a host and a port is refused, so that the policy allows exactly one host.
+pub fn allowed_origin(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let Some(host) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return Err(format!("`{text}` must start with https://"));
+    };
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if !valid {
+        return Err(format!("`{text}` is not a scheme and a host"));
+    }
+    Ok(text)
+}
+
+/// `forbidden_hashes` must be SHA-256 hex digests, with the salt they were made with.
+fn check_hashes(privacy: &Privacy) -> Result<(), String> {
+    if privacy.forbidden_hashes.is_empty() {
+        return Ok(());
+    }
+    if privacy.salt.as_deref().is_none_or(str::is_empty) {
+        return Err("[privacy] forbidden_hashes needs the `salt` they were made with".to_owned());
+    }
+    match privacy
+        .forbidden_hashes
+        .iter()
+        .position(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(i) => Err(format!(
+            "entry #{} of [privacy] forbidden_hashes is not a SHA-256 hash (64 hex digits)",
+            i + 1
+        )),
+        None => Ok(()),
+    }
 }
 
 fn is_language_code(lang: &str) -> bool {

@@ -30,8 +30,9 @@ pub mod links;
 pub mod markdown;
 pub mod offline;
 pub mod output;
-mod privacy;
+pub mod privacy;
 pub mod render;
+mod resources;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
@@ -39,6 +40,7 @@ pub mod slug;
 pub mod source;
 pub mod theme;
 pub mod toml_de;
+mod trace;
 
 use std::fs;
 use std::hash::{Hash, Hasher};
@@ -191,8 +193,9 @@ fn pipeline(
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    // Every file goes through the gates in this order: no forbidden name, no image
-    // metadata, then (offline edition) every link made relative.
+    // Every file goes through the gates in this order: nothing loaded from another
+    // host, no protected name, no image metadata, then (offline edition) every link
+    // made relative.
     let offline = options
         .offline
         .then(|| offline::Offline::new(root, &config, sink));
@@ -201,9 +204,10 @@ fn pipeline(
         None => sink,
     };
     let clean = images::MetadataGate::new(root, sink);
-    let gate = privacy::PrivacyGate::new(root, &config, &clean);
+    let gate = privacy::PrivacyGate::new(root, &config, &clean)?;
+    let resources = resources::ResourceGate::new(root, &config, &gate);
     let (limit, cache) = (config.max_image_size, &options.image_cache);
-    let published = images::publish(root, &theme.assets, limit, cache, work, &gate)?;
+    let published = images::publish(root, &theme.assets, limit, cache, work, &resources)?;
     generated.diagnostics.extend(published.diagnostics);
     if generated.has_errors() {
         return Ok((finish(generated, options), None));
@@ -218,10 +222,21 @@ fn pipeline(
         },
     });
     let images = &published.images;
-    let mut outcome = render::site(&loaded.site, &config, &theme, images, &gate, incremental)?;
+    let mut outcome = render::site(
+        &loaded.site,
+        &config,
+        &theme,
+        images,
+        &resources,
+        incremental,
+    )?;
     generated.pages = outcome.pages;
     generated.diagnostics.append(&mut outcome.diagnostics);
-    generated.diagnostics.extend(gate.violations());
+    generated.diagnostics.extend(resources.violations());
+    let (leaks, masked) = gate.violations();
+    generated.diagnostics.extend(leaks);
+    // Quote files that hold protected names with the names masked.
+    generated.sources.extend(masked);
     generated.diagnostics.extend(clean.violations());
     Ok((finish(generated, options), Some(outcome)))
 }

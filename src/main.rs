@@ -76,6 +76,22 @@ enum Command {
         #[command(subcommand)]
         what: New,
     },
+    /// Protect names: the build fails if one of them reaches a page.
+    Privacy {
+        #[command(subcommand)]
+        what: Privacy,
+    },
+}
+
+#[derive(Subcommand)]
+enum Privacy {
+    /// Add the salted hash of a name to [privacy] forbidden_hashes in site.toml, so that
+    /// the name itself is never written anywhere.
+    Add {
+        /// The name. Leave it out to type it instead (or pipe names in, one per line),
+        /// so that it stays out of the shell's history.
+        name: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -148,6 +164,9 @@ fn main() -> ExitCode {
             "checked".to_owned(),
         ),
         Command::New { what } => return new(&cli.root, what),
+        Command::Privacy {
+            what: Privacy::Add { name },
+        } => return privacy_add(&cli.root, name.as_deref()),
         Command::Serve {
             interface,
             port,
@@ -206,6 +225,69 @@ fn new(root: &Path, what: &New) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `advocate privacy add`: never prints a name, only how many were added.
+fn privacy_add(root: &Path, name: Option<&str>) -> ExitCode {
+    let path = root.join(advocate::config::CONFIG_FILE);
+    let mut text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("error: cannot read {}: {err}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let names: Vec<String> = match name {
+        Some(name) => vec![name.to_owned()],
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!("Type each name to protect and press Enter; an empty line ends.");
+            }
+            stdin
+                .lines()
+                .map_while(Result::ok)
+                .map(|line| line.trim().to_owned())
+                .take_while(|line| !line.is_empty())
+                .collect()
+        }
+    };
+    let (mut added, mut listed) = (0, 0);
+    for (i, name) in names.iter().enumerate() {
+        match advocate::privacy::add_hash(&text, name) {
+            Ok((new_text, outcome)) => {
+                text = new_text;
+                match outcome {
+                    advocate::privacy::Added::Added => added += 1,
+                    advocate::privacy::Added::AlreadyListed => listed += 1,
+                }
+            }
+            Err(message) => {
+                eprintln!(
+                    "error: name {} of {}: {message}; nothing was written",
+                    i + 1,
+                    names.len()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if added > 0 {
+        if let Err(err) = std::fs::write(&path, &text) {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    eprintln!(
+        "added {added} name(s) to [privacy] forbidden_hashes in {}{}",
+        advocate::config::CONFIG_FILE,
+        if listed > 0 {
+            format!("; {listed} already listed")
+        } else {
+            String::new()
+        }
+    );
+    ExitCode::SUCCESS
 }
 
 fn report(generated: &Generated, verb: &str, started: Instant, color: bool) -> ExitCode {

@@ -5,8 +5,10 @@
 //! - A link whose address starts with `/` is a page of this site, written as the reader
 //!   sees it (`/incidents/2024-04-26-tumen/`); it is rewritten under the site's base path,
 //!   so the same text works at a domain root and under `/monitor/`.
-//! - Links to other sites get `rel="noopener noreferrer"` so the sources we cite learn
-//!   nothing about the page their reader came from.
+//! - Links to other sites get `rel="noopener noreferrer"` and `referrerpolicy="no-referrer"`
+//!   so the sources we cite learn nothing about the page their reader came from.
+//! - Table columns are aligned with classes (`align-center`), not `style` attributes,
+//!   which the pages' Content-Security-Policy blocks.
 //! - Links may only use http(s), mailto or tel; `javascript:` and `data:` are refused.
 //! - Raw HTML is cleaned with ammonia unless the site trusts its editors.
 
@@ -15,7 +17,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Alignment, CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use crate::config::Config;
@@ -52,7 +54,8 @@ pub fn render(
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut links = Vec::new();
-    let mut has_raw_html = false;
+    // Where the first raw HTML is, if any.
+    let mut raw_html: Option<Range<usize>> = None;
     let mut words = 0;
     // The text is shorter than its Markdown: one allocation, never grown.
     let mut plain = String::with_capacity(text.len());
@@ -95,6 +98,7 @@ pub fn render(
                         errors.push(forbidden_scheme(path, span, scheme));
                         CowStr::from("")
                     }
+                    Target::External if allowed_image(config, &dest_url) => dest_url,
                     Target::External => {
                         // Loading it would tell another host who reads this page.
                         errors.push(
@@ -140,7 +144,7 @@ pub fn render(
                 event
             }
             Event::Html(_) | Event::InlineHtml(_) => {
-                has_raw_html = true;
+                raw_html.get_or_insert(span);
                 event
             }
             other => other,
@@ -151,10 +155,25 @@ pub fn render(
         return Err(errors);
     }
     add_heading_ids(&mut events);
+    align_with_classes(&mut events);
     let mut out = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    if has_raw_html && !config.markdown.trust_raw_html {
-        out = SANITIZER.clean(&out).to_string();
+    if let Some(span) = raw_html {
+        // Building the tree of thousands of nested elements takes minutes.
+        let depth = crate::resources::nesting_depth(&out);
+        if depth > MAX_HTML_DEPTH {
+            return Err(vec![
+                Diagnostic::error(
+                    path,
+                    format!("the HTML of this file nests {depth} elements deep; the limit is {MAX_HTML_DEPTH}"),
+                )
+                .at(Some(span))
+                .help("close the elements you open, or write the text in Markdown"),
+            ]);
+        }
+        if !config.markdown.trust_raw_html {
+            out = SANITIZER.clean(&out).to_string();
+        }
     }
     Ok(Rendered {
         html: out,
@@ -163,6 +182,9 @@ pub fn render(
         text: plain,
     })
 }
+
+/// Deepest nesting of elements accepted in a file's HTML.
+const MAX_HTML_DEPTH: usize = 256;
 
 /// The dialect: the same options everywhere Markdown is read.
 fn options() -> Options {
@@ -209,6 +231,12 @@ fn classify(url: &str) -> Target<'_> {
     }
 }
 
+/// Whether `[security.allowed_hosts] images` lists the host of an image address.
+fn allowed_image(config: &Config, url: &str) -> bool {
+    crate::resources::origin(url)
+        .is_some_and(|origin| config.security.allowed_hosts.images.contains(&origin))
+}
+
 fn forbidden_scheme(path: &Path, span: Range<usize>, scheme: &str) -> Diagnostic {
     Diagnostic::error(
         path,
@@ -229,7 +257,7 @@ fn anchor<'a>(href: &str, title: &str, external: bool) -> Event<'a> {
         tag.push('"');
     }
     if external {
-        tag.push_str(" rel=\"noopener noreferrer\"");
+        tag.push_str(" rel=\"noopener noreferrer\" referrerpolicy=\"no-referrer\"");
     }
     tag.push('>');
     Event::InlineHtml(CowStr::from(tag))
@@ -275,15 +303,45 @@ fn add_heading_ids(events: &mut [Event<'_>]) {
     }
 }
 
+/// Replaces the `style="text-align: …"` that pulldown-cmark writes on the cells of an
+/// aligned table column with a class, `align-left`, `align-center` or `align-right`.
+fn align_with_classes(events: &mut [Event<'_>]) {
+    let mut alignments = Vec::new();
+    let (mut head, mut column) = (false, 0);
+    for event in events.iter_mut() {
+        match event {
+            Event::Start(Tag::Table(aligns)) => {
+                alignments = std::mem::take(aligns);
+                *aligns = vec![Alignment::None; alignments.len()];
+            }
+            Event::Start(Tag::TableHead) => (head, column) = (true, 0),
+            Event::End(TagEnd::TableHead) => head = false,
+            Event::Start(Tag::TableRow) => column = 0,
+            Event::End(TagEnd::TableCell) => column += 1,
+            Event::Start(Tag::TableCell) => {
+                let class = match alignments.get(column) {
+                    Some(Alignment::Left) => "left",
+                    Some(Alignment::Center) => "center",
+                    Some(Alignment::Right) => "right",
+                    _ => continue,
+                };
+                let cell = if head { "th" } else { "td" };
+                *event =
+                    Event::InlineHtml(CowStr::from(format!("<{cell} class=\"align-{class}\">")));
+            }
+            _ => {}
+        }
+    }
+}
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .link_rel(None)
+        // Every link, ours or written in raw HTML, tells its target nothing about us.
+        .link_rel(Some("noopener noreferrer"))
+        .set_tag_attribute_value("a", "referrerpolicy", "no-referrer")
         .add_generic_attributes(["id", "class"])
-        .add_tag_attributes("a", ["rel"])
         .add_tag_attributes("ol", ["start"])
-        .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("th", ["style"])
         .add_tags(["sup", "section", "figure", "figcaption"])
         // Raw HTML may not load anything from another host either.
         .attribute_filter(|element, attribute, value| {
@@ -353,7 +411,7 @@ mod tests {
     fn external_links_carry_noopener_noreferrer() {
         let out = html("[RFA](https://www.rfa.org/x)");
         assert!(
-            out.contains("<a href=\"https://www.rfa.org/x\" rel=\"noopener noreferrer\">RFA</a>")
+            out.contains("<a href=\"https://www.rfa.org/x\" rel=\"noopener noreferrer\" referrerpolicy=\"no-referrer\">RFA</a>")
         );
     }
 
@@ -372,6 +430,17 @@ mod tests {
         assert!(!out.contains("<script"));
         assert!(!out.contains("onerror"));
         assert!(!out.contains("<iframe"));
+        let link = html("[RFA](https://www.rfa.org/x) <a href=\"https://x.example/\">raw</a>");
+        assert_eq!(
+            link.matches("rel=\"noopener noreferrer\"").count(),
+            2,
+            "{link}"
+        );
+        assert_eq!(
+            link.matches("referrerpolicy=\"no-referrer\"").count(),
+            2,
+            "{link}"
+        );
     }
 
     #[test]
@@ -397,6 +466,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("not of another host"));
+        let allowed = Config::parse(
+            "title = \"t\"\nbase_url = \"https://ngo.example/\"\n[security.allowed_hosts]\nimages = [\"https://media.example.org\"]\n",
+            None,
+        )
+        .unwrap();
+        let out = render(
+            "![x](https://media.example.org/a.jpg)",
+            0,
+            Path::new("a.md"),
+            &allowed,
+        );
+        assert!(
+            out.unwrap()
+                .html
+                .contains("src=\"https://media.example.org/a.jpg\"")
+        );
         let out = html(
             "<img src=\"https://tracker.example/p.gif\" alt=\"x\"> <img src=\"/img/a.png\" alt=\"y\">",
         );
@@ -416,6 +501,15 @@ mod tests {
     fn tables_footnotes_and_strikethrough_are_on() {
         let out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^1] ~~old~~\n\n[^1]: A note.\n");
         assert!(out.contains("<table>"));
+        let aligned = html("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n\n<b>raw</b>\n");
+        assert!(!aligned.contains("style"), "{aligned}");
+        for cell in [
+            "<th class=\"align-left\">a</th>",
+            "<th class=\"align-center\">b</th>",
+            "<td class=\"align-right\">3</td>",
+        ] {
+            assert!(aligned.contains(cell), "{aligned}");
+        }
         assert!(out.contains("<del>old</del>"));
         assert!(out.contains("footnote"));
     }

@@ -148,6 +148,16 @@ impl Sink for Staging {
                 "the build was interrupted",
             ));
         }
+        // Paths come from validated slugs; this is the last line of defence.
+        if !stays_inside(&file.path) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "refusing to write `{}` outside the output folder",
+                    file.path
+                ),
+            ));
+        }
         let target = self.path().join(&file.path);
         let parent = target.parent().unwrap_or(&target);
         fs::create_dir_all(parent)
@@ -221,6 +231,15 @@ fn guard(root: &Path, output: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a relative output path names a place inside the output folder: no `..`, no
+/// root, no drive.
+fn stays_inside(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 #[cfg(test)]
@@ -303,5 +322,25 @@ mod tests {
         fs::write(foreign.join("letter.txt"), "keep me").unwrap();
         assert!(write(dir.path(), &foreign, vec![file("index.html", "x")]).is_err());
         assert!(foreign.join("letter.txt").exists());
+    }
+
+    #[test]
+    fn nothing_is_written_outside_the_output_folder() {
+        let site = tempfile::tempdir().unwrap();
+        let staging = Staging::new(site.path(), &site.path().join("public")).unwrap();
+        for path in [
+            "../escape.html",
+            "/tmp/escape.html",
+            "a/../../escape.html",
+            "",
+        ] {
+            let file = OutputFile {
+                path: path.to_owned(),
+                content: Content::Bytes(b"x".to_vec()),
+            };
+            assert!(staging.put(file).is_err(), "{path}");
+        }
+        assert!(!site.path().join("escape.html").exists());
+        assert!(stays_inside("articles/x/index.html"));
     }
 }

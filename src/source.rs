@@ -95,11 +95,22 @@ pub fn walk(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
     walk_filtered(root, dir, |name| !name.starts_with('.'))
 }
 
+/// The folder name that keeps files out of the output wherever it appears, such as
+/// `static/private/` for notes kept beside the site.
+pub const PRIVATE_DIR: &str = "private";
+
+/// Whether a relative path is inside a `private/` folder.
+pub fn is_private(rel: &Path) -> bool {
+    rel.parent()
+        .is_some_and(|dir| dir.iter().any(|part| part == PRIVATE_DIR))
+}
+
 /// Like [`walk`], but keeps the hidden names a published site needs, such as
-/// `.well-known/security.txt`; only `.git`, `.DS_Store` and editor leftovers are skipped.
+/// `.well-known/security.txt`; only `.git`, `.DS_Store`, editor leftovers and `private/`
+/// folders are skipped.
 pub fn walk_static(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
     walk_filtered(root, dir, |name| {
-        !matches!(name, ".git" | ".DS_Store" | ".gitkeep")
+        !matches!(name, ".git" | ".DS_Store" | ".gitkeep" | PRIVATE_DIR)
             && !name.ends_with(".swp")
             && !name.ends_with('~')
     })

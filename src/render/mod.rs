@@ -10,6 +10,7 @@
 mod chart;
 mod data;
 pub(crate) mod fingerprint;
+pub mod headers;
 pub mod map;
 pub mod views;
 mod xml;
@@ -247,6 +248,7 @@ pub fn site(
         .filter(|j| !["404.html", "search.html"].contains(&j.template));
     files.push(xml::sitemap(config, pages.map(|j| j.site_path.as_str())));
     files.push(xml::robots(config));
+    files.push(headers::file(config));
     // Generated files win over assets of the same name; images were published already,
     // re-encoded (never copied).
     let generated: BTreeSet<String> = files
@@ -464,6 +466,7 @@ impl<'a> Language<'a> {
             base_url: config.absolute_url("/"),
             stylesheet_url: config.link("/style.css"),
             feed_url: builder.link("/feed.xml"),
+            csp: headers::content_security_policy(config, true),
             nav: nav.into_iter().map(|(_, l)| l).collect(),
             licence: config.licence.clone(),
             chronology_from: config.chronology.from,
@@ -794,7 +797,11 @@ impl<'a> Language<'a> {
             filters.iter().map(|(f, _)| f.select(incidents)).collect();
 
         let menu = |current: Option<&Filter<'_>>| {
-            let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            // Every group exists, even empty: a site whose incidents name no place has none.
+            let mut groups: BTreeMap<&str, Vec<Value>> = ["kinds", "confidences", "places"]
+                .into_iter()
+                .map(|g| (g, Vec::new()))
+                .collect();
             for ((filter, label), selected) in filters.iter().zip(&selections) {
                 let group = match filter {
                     Filter::Kind(_) => "kinds",

@@ -33,6 +33,8 @@ pub struct SiteView {
     pub stylesheet_url: String,
     /// Link to the Atom feed of the current language.
     pub feed_url: String,
+    /// The Content-Security-Policy for `<meta http-equiv="Content-Security-Policy">`.
+    pub csp: String,
     /// Pages shown in the main navigation, by weight.
     pub nav: Vec<LinkView>,
     /// Licence line for content and data, if the site gives one.

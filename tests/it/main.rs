@@ -13,6 +13,7 @@ mod incremental;
 mod offline;
 mod robustness;
 mod search;
+mod security;
 mod serve;
 mod support;
 mod theme;

@@ -2,8 +2,9 @@
 //! result.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use scraper::{Html, Selector};
 
@@ -52,14 +53,30 @@ impl TestSite {
 
     /// Runs `advocate --root <site> <args>`.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_advocate"))
+        self.run_with(args, &[], "")
+    }
+
+    /// Runs `advocate --root <site> <args>` with more environment variables and `input`
+    /// on its standard input.
+    pub(crate) fn run_with(&self, args: &[&str], env: &[(&str, &Path)], input: &str) -> Run {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_advocate"))
             .arg("--root")
             .arg(self.root())
             .args(args)
             .env("NO_COLOR", "1")
-            .output()
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        Run { output }
+        let mut stdin = child.stdin.take().unwrap();
+        // A command that does not read its input closes the pipe: that is fine.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        Run {
+            output: child.wait_with_output().unwrap(),
+        }
     }
 
     /// Builds into `public/` and insists that it succeeds.
@@ -75,6 +92,11 @@ impl TestSite {
     pub(crate) fn read(&self, rel: &str) -> String {
         let path = self.root().join("public").join(rel);
         fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    }
+
+    /// The bytes of an output file under `public/`.
+    pub(crate) fn read_bytes(&self, rel: &str) -> Vec<u8> {
+        fs::read(self.root().join("public").join(rel)).unwrap()
     }
 
     pub(crate) fn exists(&self, rel: &str) -> bool {
