@@ -1,16 +1,15 @@
 //! Slugs: the path segments of URLs made from names.
 
-use icu_normalizer::ComposingNormalizerBorrowed;
+use unicode_normalization::UnicodeNormalization;
 
 /// Lower-cases `text` and joins its words with `-`. Letters and digits of any script are
 /// kept (a Korean tag keeps its Hangul), in Unicode's composed form (NFC), so the same
 /// word typed on two keyboards gives the same address; everything else, including `.`,
 /// `/`, `\` and `%`, only separates words, so a slug can never step out of its folder.
 pub fn slugify(text: &str) -> String {
-    let nfc = ComposingNormalizerBorrowed::new_nfc();
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
-    for c in nfc.normalize(text).chars() {
+    for c in text.nfc() {
         if c.is_alphanumeric() {
             if pending_dash && !slug.is_empty() {
                 slug.push('-');
@@ -22,7 +21,7 @@ pub fn slugify(text: &str) -> String {
         }
     }
     // Lower-casing may leave a letter decomposed (`İ` → `i̇`): compose again.
-    nfc.normalize(&slug).into_owned()
+    slug.nfc().collect()
 }
 
 /// Whether `slug` is a valid article, page or incident slug: `[a-z0-9-]`, not empty, not
