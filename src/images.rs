@@ -6,7 +6,7 @@
 //! (hugo#12506); here no original reaches the output at all. [`publish`] decodes every
 //! JPEG, PNG, WebP and GIF among the static files, turns it upright according to its
 //! EXIF orientation, and encodes it anew in a few widths: encoders write pixels, never
-//! the metadata that came with them. [`MetadataGate`] then looks inside every file on its
+//! the metadata that came with them. `MetadataGate` then looks inside every file on its
 //! way out, whatever produced it, and refuses any image that still carries metadata.
 
 use std::collections::{BTreeMap, HashMap};
