@@ -217,6 +217,9 @@ fn pipeline(
         config: {
             let mut h = render::fingerprint::hasher();
             (&config_file.text, &options.base_url, options.drafts).hash(&mut h);
+            // Names from the secret file decide which pages may be published too.
+            let names = std::env::var_os(privacy::FORBIDDEN_FILE_VAR);
+            names.as_ref().and_then(|f| fs::read(f).ok()).hash(&mut h);
             published.images.hash(&mut h);
             h.finish()
         },

@@ -6,7 +6,11 @@
 //! a page whose fingerprint did not change is taken from the previous build instead of
 //! being rendered again. Nothing is declared by hand, so nothing can be forgotten: a new
 //! input of a page is a new job field (the hash destructures `Job`, so it does not compile
-//! until the field is hashed) or a new template value (hashed like every other).
+//! until the field is hashed) or a new template value (hashed like every other). The
+//! model items a deferred view is built from are hashed by identity: the parse cache gives
+//! an unchanged file's item to the next build as it is and a saved file a new one, and
+//! [`Fingerprints`] holds the previous build's model so that no new item can take an old
+//! one's address.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
