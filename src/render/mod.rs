@@ -737,7 +737,7 @@ impl<'a> Language<'a> {
                 url: b.link(&format!("/{}/", page.slug)),
                 summary: page.summary.clone(),
                 updated: page.updated.map(|d| views::DateView::day(d, s)),
-                content: page.body.html.clone(),
+                content: b.body(&page.body.html),
             };
             let mut job = self.job(
                 format!("{p}/{}/", page.slug),

@@ -8,6 +8,8 @@
 use serde::Serialize;
 
 use crate::config::Config;
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+
 use crate::content::{Article, Correction, Incident, PartialDate, Source};
 use crate::i18n::Strings;
 use crate::images::Images;
@@ -401,7 +403,7 @@ impl ViewBuilder<'_> {
             summary: article.summary.clone(),
             authors: article.authors.clone(),
             tags: self.tags(&article.tags),
-            content: article.body.html.clone(),
+            content: self.body(&article.body.html),
             reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1),
             incidents,
             image: article
@@ -410,6 +412,34 @@ impl ViewBuilder<'_> {
                 .map(|(path, alt)| self.image(path, alt)),
             corrections: CorrectionView::all(&article.corrections, self.strings),
         }
+    }
+
+    /// Body HTML with its images made light: every `<img>` loads lazily, and those of
+    /// this site get the width, height and `srcset` of the copies they were published in,
+    /// so the page does not jump as they arrive and a phone fetches a narrow copy.
+    pub fn body(&self, html: &str) -> String {
+        if !html.contains("<img") {
+            return html.to_owned();
+        }
+        let base = self.config.base_path.trim_end_matches('/');
+        let settings =
+            RewriteStrSettings::new().append_element_content_handler(element!("img[src]", |el| {
+                el.set_attribute("loading", "lazy")?;
+                el.set_attribute("decoding", "async")?;
+                let src = el.get_attribute("src").unwrap_or_default();
+                let Some(site_path) = src.strip_prefix(base).filter(|p| p.starts_with('/')) else {
+                    return Ok(());
+                };
+                let view = self.image(site_path, "");
+                if let (Some(width), Some(height)) = (view.width, view.height) {
+                    el.set_attribute("width", &width.to_string())?;
+                    el.set_attribute("height", &height.to_string())?;
+                    el.set_attribute("srcset", &view.srcset)?;
+                    el.set_attribute("sizes", &view.sizes)?;
+                }
+                Ok(())
+            }));
+        rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
     }
 
     /// An image at `site_path` (`/img/x.jpg`), with the copies it was published in.

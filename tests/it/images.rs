@@ -240,3 +240,28 @@ fn an_article_image_may_not_be_a_symbolic_link() {
     assert_eq!(run.code(), Some(1));
     assert!(run.stderr().contains("symbolic link"), "{}", run.stderr());
 }
+
+/// An image written in the text of an article loads lazily, with the size and the
+/// narrower copies of the file it was published as.
+#[test]
+fn images_in_the_text_get_their_size_and_copies() {
+    let site = site_with(&[("static/img/river.jpg", &phone_photo())]);
+    site.write(
+        "content/articles/river.md",
+        "+++\ntitle = \"At the river\"\ndate = 2024-05-01\nsummary = \"A photo.\"\n+++\nBefore.\n\n![The river at dusk](/img/river.jpg)\n",
+    );
+    site.build(&[]);
+    let page = site.read("articles/river/index.html");
+    let start = page.find("<img").expect("the image is on the page");
+    let img = &page[start..start + page[start..].find('>').unwrap()];
+    for attribute in [
+        "loading=\"lazy\"",
+        "decoding=\"async\"",
+        "width=\"800\"",
+        "height=\"1200\"",
+        "alt=\"The river at dusk\"",
+        "/img/river-480w.jpg 480w",
+    ] {
+        assert!(img.contains(attribute), "{attribute} missing in {img}");
+    }
+}
