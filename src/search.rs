@@ -26,6 +26,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -53,7 +54,7 @@ pub const DATA_DIR: &str = "data";
 /// How strongly a document matches a term; the browser turns it into a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
-enum Weight {
+pub(crate) enum Weight {
     /// Once or twice in the body.
     Body = 0,
     /// Three times or more in the body.
@@ -72,8 +73,15 @@ enum Kind {
     Page = 2,
 }
 
+/// The terms of each document with their weights, kept between the builds of `serve`:
+/// by language and the identity of the model item the document was made from (see
+/// `render::fingerprint`), so that a save splits only the saved document into words.
+pub(crate) type Terms = HashMap<(String, usize), Arc<Vec<(String, Weight)>>>;
+
 /// One searchable page, borrowing its text from the site.
 struct Document<'a> {
+    /// The address of the model item it was made from.
+    identity: usize,
     title: &'a str,
     /// Site path without the base path: `/ko/articles/x/`.
     site_path: String,
@@ -87,10 +95,17 @@ struct Document<'a> {
     body: &'a str,
 }
 
-/// Every file of the index of one language, under `<prefix>/search/data/`.
-pub fn files(site: &Site, builder: &ViewBuilder<'_>, lang: &str) -> Vec<OutputFile> {
+/// Every file of the index of one language, under `<prefix>/search/data/`. With `terms`,
+/// the words of documents whose item is in the first map are taken from it, and the
+/// words of every document are recorded in the second.
+pub(crate) fn files(
+    site: &Site,
+    builder: &ViewBuilder<'_>,
+    lang: &str,
+    terms: Option<(Option<&Terms>, &mut Terms)>,
+) -> Vec<OutputFile> {
     let documents = documents(site, builder, lang);
-    let postings = postings(&documents);
+    let postings = postings(&documents, lang, terms);
     let dir = format!("{}/search/", builder.prefix);
     let mut files = Vec::new();
     let mut out = |payload: String| -> String {
@@ -204,6 +219,7 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
     for a in site.articles.iter().filter(|a| a.lang == lang) {
         let summary = a.summary.as_deref().unwrap_or_default();
         docs.push(Document {
+            identity: Arc::as_ptr(a) as usize,
             title: &a.title,
             site_path: format!("{p}/articles/{}/", a.slug),
             date: Some(DateView::day(a.date, s)),
@@ -224,6 +240,7 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
         let text = i.text(lang);
         let summary = text.summary.text.as_str();
         docs.push(Document {
+            identity: Arc::as_ptr(i) as usize,
             title: text.title,
             site_path: format!("{p}/incidents/{}/", i.id),
             date: Some(DateView::partial(&i.date, s)),
@@ -240,6 +257,7 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
     for page in site.pages.iter().filter(|pg| pg.lang == lang) {
         let summary = page.summary.as_deref().unwrap_or_default();
         docs.push(Document {
+            identity: Arc::as_ptr(page) as usize,
             title: &page.title,
             site_path: format!("{p}/{}/", page.slug),
             date: page.updated.map(|d| DateView::day(d, s)),
@@ -276,22 +294,40 @@ fn excerpt(text: &str) -> String {
 
 /// Term → its postings, written as the JSON array the shard holds: for each document
 /// that contains the term, in order of id, `(id - previous id) * 4 + weight`.
-fn postings(documents: &[Document<'_>]) -> Vec<(String, String)> {
+fn postings(
+    documents: &[Document<'_>],
+    lang: &str,
+    mut terms: Option<(Option<&Terms>, &mut Terms)>,
+) -> Vec<(String, String)> {
     let mut index: HashMap<String, (String, usize)> = HashMap::new();
+    let previous = terms.as_ref().and_then(|(previous, _)| *previous);
+    let known = |d: &Document<'_>| {
+        previous?
+            .get(&(lang.to_owned(), d.identity))
+            .map(Arc::clone)
+    };
     // Terms are gathered in parallel a batch at a time, so that the terms of every
-    // document are never all held at once.
+    // document are never all held at once (unless `terms` keeps them for the next build).
     for (batch, chunk) in documents.chunks(POSTINGS_BATCH).enumerate() {
-        let lists: Vec<Vec<(String, Weight)>> = chunk.par_iter().map(weights).collect();
+        let lists: Vec<Arc<Vec<(String, Weight)>>> = chunk
+            .par_iter()
+            .map(|d| known(d).unwrap_or_else(|| Arc::new(weights(d))))
+            .collect();
         for (i, list) in lists.into_iter().enumerate() {
             let id = batch * POSTINGS_BATCH + i;
-            for (term, weight) in list {
-                let (text, previous) = match index.get_mut(&term) {
+            for (term, weight) in list.iter() {
+                let (text, previous) = match index.get_mut(term) {
                     Some(entry) => entry,
-                    None => index.entry(term).or_insert_with(|| (String::new(), 0)),
+                    None => index
+                        .entry(term.clone())
+                        .or_insert_with(|| (String::new(), 0)),
                 };
                 let sep = if text.is_empty() { '[' } else { ',' };
-                let _ = write!(text, "{sep}{}", (id - *previous) * 4 + weight as usize);
+                let _ = write!(text, "{sep}{}", (id - *previous) * 4 + *weight as usize);
                 *previous = id;
+            }
+            if let Some((_, next)) = terms.as_mut() {
+                next.insert((lang.to_owned(), chunk[i].identity), list);
             }
         }
     }
@@ -543,6 +579,7 @@ mod tests {
     #[test]
     fn each_term_keeps_its_strongest_weight() {
         let d = Document {
+            identity: 0,
             title: "Tumen",
             site_path: "/a/".into(),
             date: None,

@@ -35,6 +35,8 @@ pub struct Fingerprints {
     /// Summaries shared by list pages, with their hashes, by language and item: those
     /// of unchanged items are reused rather than built and hashed again.
     pub(crate) summaries: HashMap<(usize, usize, u64), (Value, u64)>,
+    /// The words of each search document, likewise.
+    pub(crate) terms: crate::search::Terms,
 }
 
 impl Fingerprints {

@@ -227,6 +227,7 @@ pub fn site(
         outline: theme.map.as_ref(),
     };
     let mut languages = Vec::with_capacity(config.languages.len());
+    let mut terms = crate::search::Terms::new();
     for (index, lang) in config.languages.iter().enumerate() {
         let builder = ViewBuilder {
             config,
@@ -238,7 +239,8 @@ pub fn site(
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
-        files.extend(crate::search::files(site, &language.builder, lang));
+        let words = global.map(|_| (memo.map(|m| &m.terms), &mut terms));
+        files.extend(crate::search::files(site, &language.builder, lang, words));
         languages.push(language);
     }
     link_translations(&mut jobs, config, theme);
@@ -337,6 +339,7 @@ pub fn site(
                 (key, (value.clone(), hash))
             })
             .collect(),
+        terms,
     });
     Ok(outcome)
 }
