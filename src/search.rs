@@ -35,6 +35,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::content::Site;
 use crate::offline::relative;
+use crate::render::fingerprint::identity;
 use crate::render::views::{DateView, ViewBuilder};
 use crate::render::{Content, OutputFile};
 
@@ -219,17 +220,13 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
     for a in site.articles.iter().filter(|a| a.lang == lang) {
         let summary = a.summary.as_deref().unwrap_or_default();
         docs.push(Document {
-            identity: Arc::as_ptr(a) as usize,
+            identity: identity(&**a),
             title: &a.title,
             site_path: format!("{p}/articles/{}/", a.slug),
             date: Some(DateView::day(a.date, s)),
             sort_date: Some(a.date),
             kind: Kind::Article,
-            excerpt: excerpt(if summary.is_empty() {
-                &a.body.text
-            } else {
-                summary
-            }),
+            excerpt: excerpt_of(summary, &a.body.text),
             fields: std::iter::once(summary)
                 .chain(a.tags.iter().map(String::as_str))
                 .collect(),
@@ -240,7 +237,7 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
         let text = i.text(lang);
         let summary = text.summary.text.as_str();
         docs.push(Document {
-            identity: Arc::as_ptr(i) as usize,
+            identity: identity(&**i),
             title: text.title,
             site_path: format!("{p}/incidents/{}/", i.id),
             date: Some(DateView::partial(&i.date, s)),
@@ -257,17 +254,13 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
     for page in site.pages.iter().filter(|pg| pg.lang == lang) {
         let summary = page.summary.as_deref().unwrap_or_default();
         docs.push(Document {
-            identity: Arc::as_ptr(page) as usize,
+            identity: identity(&**page),
             title: &page.title,
             site_path: format!("{p}/{}/", page.slug),
             date: page.updated.map(|d| DateView::day(d, s)),
             sort_date: page.updated,
             kind: Kind::Page,
-            excerpt: excerpt(if summary.is_empty() {
-                &page.body.text
-            } else {
-                summary
-            }),
+            excerpt: excerpt_of(summary, &page.body.text),
             fields: vec![summary],
             body: &page.body.text,
         });
@@ -279,6 +272,11 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
             .then_with(|| a.site_path.cmp(&b.site_path))
     });
     docs
+}
+
+/// The excerpt of a document with a summary, or of its body when it has none.
+fn excerpt_of(summary: &str, body: &str) -> String {
+    excerpt(if summary.is_empty() { body } else { summary })
 }
 
 /// The first words of `text`, cut at a space.

@@ -49,6 +49,13 @@ impl Fingerprints {
     }
 }
 
+/// Model items are known by their address: the parse cache gives an unchanged file's item
+/// to the next build as it is, and a changed file a new item. Addresses are unique
+/// because the previous build's `Fingerprints` hold its whole model alive.
+pub(crate) fn identity<T>(item: &T) -> usize {
+    std::ptr::from_ref(item) as usize
+}
+
 /// A new hasher; all fingerprints use the same one, so they can be compared.
 pub(crate) fn hasher() -> Xxh3 {
     Xxh3::new()

@@ -33,6 +33,7 @@ use crate::markdown::InternalLink;
 use crate::slug;
 use crate::theme::{Theme, template_error};
 pub use fingerprint::Fingerprints;
+use fingerprint::identity;
 use views::{
     LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, TranslationView,
     ViewBuilder,
@@ -94,18 +95,21 @@ enum Inputs<'a> {
     Incident(&'a Incident),
 }
 
-/// Model items are known by their address: the parse cache gives an unchanged file's item
-/// to the next build as it is, and a changed file a new item. Addresses are unique
-/// because the previous build's `Fingerprints` hold its whole model alive.
-fn identity<T>(item: &T) -> usize {
-    std::ptr::from_ref(item) as usize
-}
-
 /// Where an article's summary is found again: its language and identity.
 type SummaryKey = (usize, usize, u64);
 
 fn article_key(language: usize, article: &Article) -> SummaryKey {
     (language, identity(article), 0)
+}
+
+/// Indexes of the articles reporting on `incident`.
+fn articles_about<'m>(
+    by_incident: &'m HashMap<&str, Vec<usize>>,
+    incident: &Incident,
+) -> &'m [usize] {
+    by_incident
+        .get(incident.id.as_str())
+        .map_or(&[], Vec::as_slice)
 }
 
 /// An incident's summary also lists the articles about it.
@@ -496,9 +500,7 @@ impl<'a> Language<'a> {
             .incidents
             .par_iter()
             .map(|incident| {
-                let about: &[usize] = articles_by_incident
-                    .get(incident.id.as_str())
-                    .map_or(&[], Vec::as_slice);
+                let about = articles_about(&articles_by_incident, incident);
                 remembered(&incident_key(index, incident, about, &articles)).unwrap_or_else(|| {
                     let mut view = builder.incident_summary(incident);
                     view.articles = about
@@ -588,10 +590,7 @@ impl<'a> Language<'a> {
             .incidents
             .iter()
             .map(|incident| {
-                let about: &[usize] = self
-                    .articles_by_incident
-                    .get(incident.id.as_str())
-                    .map_or(&[], Vec::as_slice);
+                let about = articles_about(&self.articles_by_incident, incident);
                 incident_key(self.index, incident, about, &self.articles)
             })
             .zip(&self.incident_summaries);
