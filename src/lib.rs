@@ -28,6 +28,7 @@ pub mod images;
 pub mod incremental;
 pub mod links;
 pub mod markdown;
+mod markup;
 pub mod offline;
 pub mod output;
 pub mod privacy;

@@ -4,7 +4,7 @@
 //! A request to another host tells it who reads what, from where, and when: for a site
 //! watched by the government it criticises, one web font or analytics script is enough
 //! to expose its readers. Every HTML page, stylesheet and SVG on its way out is parsed
-//! (html5ever's tokenizer, cssparser) and every address the browser would load on its
+//! (our own tokenizer, `markup`, and cssparser) and every address the browser would load on its
 //! own is checked: scripts, stylesheets, icons, preloads, images and `srcset`s, media,
 //! frames, objects, SVG `<image href>`, CSS `url()` and `@import`, a refresh to another
 //! site. Plain links stay allowed: the reader chooses to follow them. Hosts listed in
@@ -14,7 +14,6 @@
 //! scripts, `<style>` elements, `style=""` and `on…=` attributes would be dropped by the
 //! browser: they fail the build here, rather than break quietly in front of a reader.
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
@@ -22,15 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use cssparser::{ParseError, Parser, Token};
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token as HtmlToken, TokenSink, TokenSinkResult, Tokenizer,
-    TokenizerOpts,
-};
 
 use crate::config::{AllowedHosts, Config};
 use crate::diagnostics::Diagnostic;
+use crate::markup::{self, StartTag};
 use crate::render::{Content, OutputFile, Sink};
 use crate::trace;
 
@@ -374,13 +368,18 @@ impl<'a> ResourceGate<'a> {
         if !is_markup && ext != "css" {
             return;
         }
-        let text = match &file.content {
-            Content::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        let read;
+        let bytes = match &file.content {
+            Content::Bytes(bytes) => bytes,
             Content::Copy(path) => match fs::read(self.root.join(path)) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Ok(bytes) => {
+                    read = bytes;
+                    &read
+                }
                 Err(_) => return,
             },
         };
+        let text = String::from_utf8_lossy(bytes);
         let findings = if is_markup {
             scan_html(&text, &self.policy)
         } else {
@@ -409,70 +408,83 @@ impl Sink for ResourceGate<'_> {
 
 /// Every problem in an HTML (or SVG) document.
 pub(crate) fn scan_html(text: &str, policy: &Policy<'_>) -> Vec<Finding> {
-    let scanner = HtmlScanner {
+    let mut scanner = HtmlScanner {
         policy,
-        findings: RefCell::new(Vec::new()),
-        raw: Cell::new(None),
-        raw_text: RefCell::new(String::new()),
+        lines: Lines::new(text),
+        findings: Vec::new(),
+        raw: None,
     };
-    tokenize(text, scanner).findings.into_inner()
+    scanner.scan(text, 0, 0);
+    scanner.findings
 }
 
-/// Runs html5ever's tokenizer over `text`, handing every token to `sink`.
-fn tokenize<S: TokenSink<Handle = ()>>(text: &str, sink: S) -> S {
-    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(text));
-    while !matches!(tokenizer.feed(&input), html5ever::TokenizerResult::Done) {}
-    tokenizer.end();
-    tokenizer.sink
-}
+/// How many times the text of an element read as text is read again as markup, inside
+/// itself; real pages need one.
+const MAX_TEXT_NESTING: usize = 4;
 
 /// How deeply the elements of an HTML fragment nest, counting open tags not yet closed.
 /// Linear in the length of the text, unlike building the tree.
 pub(crate) fn nesting_depth(html: &str) -> usize {
-    struct Depth {
-        now: Cell<usize>,
-        max: Cell<usize>,
-    }
-    impl TokenSink for Depth {
-        type Handle = ();
-        fn process_token(&self, token: HtmlToken, _: u64) -> TokenSinkResult<()> {
-            if let HtmlToken::TagToken(tag) = token {
-                let void = tag.self_closing
-                    || matches!(
-                        &*tag.name,
-                        "area"
-                            | "base"
-                            | "br"
-                            | "col"
-                            | "embed"
-                            | "hr"
-                            | "img"
-                            | "input"
-                            | "link"
-                            | "meta"
-                            | "source"
-                            | "track"
-                            | "wbr"
-                    );
-                match tag.kind {
-                    TagKind::StartTag if !void => {
-                        self.now.set(self.now.get() + 1);
-                        self.max.set(self.max.get().max(self.now.get()));
-                    }
-                    TagKind::EndTag => self.now.set(self.now.get().saturating_sub(1)),
-                    TagKind::StartTag => {}
-                }
+    let (mut now, mut max) = (0usize, 0usize);
+    markup::tokenize(html, |token| match token {
+        markup::Token::Start(tag) => {
+            let void = tag.self_closing
+                || matches!(
+                    tag.name.as_str(),
+                    "area"
+                        | "base"
+                        | "br"
+                        | "col"
+                        | "embed"
+                        | "hr"
+                        | "img"
+                        | "input"
+                        | "link"
+                        | "meta"
+                        | "source"
+                        | "track"
+                        | "wbr"
+                );
+            if !void {
+                now += 1;
+                max = max.max(now);
             }
-            TokenSinkResult::Continue
+        }
+        markup::Token::End => now = now.saturating_sub(1),
+        markup::Token::Text(..) => {}
+    });
+    max
+}
+
+/// Line numbers of byte offsets in a text, for offsets asked mostly in increasing order
+/// (as a tokenizer meets them): each byte is counted about once.
+struct Lines<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
         }
     }
-    let depth = Depth {
-        now: Cell::new(0),
-        max: Cell::new(0),
-    };
-    tokenize(html, depth).max.get()
+
+    /// The 1-based line of byte `offset`.
+    fn at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = memchr::memchr_iter(b'\n', &self.text[self.offset..offset]).count();
+        self.line += newlines as u64;
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// An element whose content the tokenizer reads as text, and where it started.
@@ -483,39 +495,60 @@ enum Raw {
     Other,
 }
 
-struct HtmlScanner<'p, 'c> {
+struct HtmlScanner<'p, 'c, 't> {
     policy: &'p Policy<'c>,
-    findings: RefCell<Vec<Finding>>,
-    raw: Cell<Option<Raw>>,
-    raw_text: RefCell<String>,
+    lines: Lines<'t>,
+    findings: Vec<Finding>,
+    raw: Option<Raw>,
 }
 
-impl HtmlScanner<'_, '_> {
-    fn push(&self, problem: Problem, needle: impl Into<String>, line: u64) {
-        self.findings.borrow_mut().push(Finding {
+impl HtmlScanner<'_, '_, '_> {
+    /// Scans `html`, which starts at byte `base` of the page. The text of an element read
+    /// as text (`<style>`, `<noscript>`, `<title>`…) is checked as what it is, then read
+    /// again as markup: inside `<svg>`, or with scripts off, a browser reads it so.
+    fn scan(&mut self, html: &str, base: usize, depth: usize) {
+        let mut texts = Vec::new();
+        markup::tokenize(html, |token| match token {
+            markup::Token::Start(tag) => {
+                let line = self.lines.at(base + tag.offset);
+                self.check_tag(tag, line);
+            }
+            markup::Token::Text(text, offset) => {
+                self.end_raw(text);
+                if text.contains('<') {
+                    texts.push((offset, text.len()));
+                }
+            }
+            markup::Token::End => {}
+        });
+        for (offset, len) in texts {
+            if depth == MAX_TEXT_NESTING {
+                let line = self.lines.at(base + offset);
+                self.push(Problem::TooDeep, "<", line);
+                return;
+            }
+            self.scan(&html[offset..offset + len], base + offset, depth + 1);
+        }
+    }
+
+    fn push(&mut self, problem: Problem, needle: impl Into<String>, line: u64) {
+        self.findings.push(Finding {
             problem,
             needle: needle.into(),
             line,
         });
     }
 
-    fn load(&self, load: Load, url: &str, line: u64) {
+    fn load(&mut self, load: Load, url: &str, line: u64) {
         if let Some(problem) = self.policy.check(load, url) {
             self.push(problem, url.trim(), line);
         }
     }
 
-    fn start_tag(&self, tag: &Tag, line: u64) -> TokenSinkResult<()> {
-        let name = &*tag.name;
-        let attr = |wanted: &str| {
-            tag.attrs
-                .iter()
-                .find(|a| &*a.name.local == wanted)
-                .map(|a| &*a.value)
-        };
-        for a in &tag.attrs {
-            let key = &*a.name.local;
-            let value = &*a.value;
+    fn check_tag(&mut self, tag: &StartTag, line: u64) {
+        let attr = |wanted: &str| tag.attr(wanted);
+        for (key, value) in tag.attrs() {
+            let (key, value) = (key.as_str(), value.as_str());
             if key.starts_with("on") && key.len() > 2 {
                 self.push(
                     Problem::EventHandler(key.to_owned()),
@@ -539,14 +572,14 @@ impl HtmlScanner<'_, '_> {
                 self.css(value, line, Load::Image);
             }
         }
-        let src = |load: Load| {
+        let src = |scanner: &mut Self, load: Load| {
             if let Some(url) = attr("src") {
-                self.load(load, url, line);
+                scanner.load(load, url, line);
             }
         };
-        match name {
+        match tag.name.as_str() {
             "script" => {
-                src(Load::Script);
+                src(self, Load::Script);
                 let executable = attr("type").is_none_or(|t| {
                     let t = t.trim().to_ascii_lowercase();
                     t.is_empty()
@@ -555,24 +588,19 @@ impl HtmlScanner<'_, '_> {
                         || t.contains("ecmascript")
                 });
                 let inline = attr("src").is_none();
-                return self.enter(
-                    Raw::Script {
-                        executable: executable && inline,
-                        line,
-                    },
-                    RawKind::ScriptData,
-                );
+                self.enter(Raw::Script {
+                    executable: executable && inline,
+                    line,
+                });
             }
-            "style" => return self.enter(Raw::Style { line }, RawKind::Rawtext),
-            "xmp" | "noembed" | "noframes" => return self.enter(Raw::Other, RawKind::Rawtext),
-            "textarea" | "title" => return self.enter(Raw::Other, RawKind::Rcdata),
-            "iframe" | "frame" => src(Load::Frame),
-            "img" => src(Load::Image),
+            "style" => self.enter(Raw::Style { line }),
+            "iframe" | "frame" => src(self, Load::Frame),
+            "img" => src(self, Load::Image),
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
-                src(Load::Image)
+                src(self, Load::Image)
             }
-            "video" | "audio" | "track" | "source" => src(Load::Media),
-            "embed" => src(Load::Object),
+            "video" | "audio" | "track" | "source" => src(self, Load::Media),
+            "embed" => src(self, Load::Object),
             "object" => {
                 if let Some(url) = attr("data") {
                     self.load(Load::Object, url, line);
@@ -624,18 +652,18 @@ impl HtmlScanner<'_, '_> {
             }
             _ => {}
         }
-        TokenSinkResult::Continue
+        if self.raw.is_none() && markup::text_state(&tag.name).is_some() {
+            self.enter(Raw::Other);
+        }
     }
 
-    fn enter(&self, raw: Raw, kind: RawKind) -> TokenSinkResult<()> {
-        self.raw.set(Some(raw));
-        self.raw_text.borrow_mut().clear();
-        TokenSinkResult::RawData(kind)
+    fn enter(&mut self, raw: Raw) {
+        self.raw = Some(raw);
     }
 
-    fn end_raw(&self) {
+    /// Checks the text of the element read as text that just ended.
+    fn end_raw(&mut self, text: &str) {
         let Some(raw) = self.raw.take() else { return };
-        let text = std::mem::take(&mut *self.raw_text.borrow_mut());
         match raw {
             Raw::Script {
                 executable: true,
@@ -646,34 +674,15 @@ impl HtmlScanner<'_, '_> {
             Raw::Style { line } => {
                 self.push(Problem::StyleElement, "<style", line);
                 // CSS lines count from the line of the `<style>` tag.
-                self.css(&text, line, Load::Image);
+                self.css(text, line, Load::Image);
             }
             _ => {}
         }
     }
 
-    fn css(&self, css: &str, line: u64, context: Load) {
+    fn css(&mut self, css: &str, line: u64, context: Load) {
         let found = scan_css(css, line.saturating_sub(1), context, self.policy);
-        self.findings.borrow_mut().extend(found);
-    }
-}
-
-impl TokenSink for HtmlScanner<'_, '_> {
-    type Handle = ();
-
-    fn process_token(&self, token: HtmlToken, line: u64) -> TokenSinkResult<()> {
-        match token {
-            HtmlToken::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => return self.start_tag(&tag, line),
-                TagKind::EndTag => self.end_raw(),
-            },
-            HtmlToken::CharacterTokens(text) if self.raw.get().is_some() => {
-                self.raw_text.borrow_mut().push_str(&text);
-            }
-            HtmlToken::EOFToken => self.end_raw(),
-            _ => {}
-        }
-        TokenSinkResult::Continue
+        self.findings.extend(found);
     }
 }
 
@@ -991,6 +1000,67 @@ mod tests {
             ),
             [offsite(Load::Script, "https://media.example.org")]
         );
+    }
+
+    #[test]
+    fn markup_is_read_as_a_browser_reads_it() {
+        let c = config("");
+        let image = || vec![offsite(Load::Image, "https://t.example")];
+        // Character references are decoded before the address is looked at.
+        let encoded = "<img src=\"&#104;ttps&colon;//t.example/a.png\">";
+        assert_eq!(problems(encoded, &c), image());
+        // With scripts off (Tor Browser's safest setting), <noscript> holds markup.
+        let noscript = "<noscript><img src=\"https://t.example/a.png\"></noscript>";
+        assert_eq!(problems(noscript, &c), image());
+        // The text of an element read as text is markup elsewhere (in <svg>, or in
+        // <noscript> with scripts off): it is read both ways, and where a browser ends
+        // it decides what follows.
+        for html in [
+            "<svg><style><img src=\"https://t.example/a.png\"></style></svg>",
+            "<svg><script/><img src=\"https://t.example/a.png\"></svg>",
+            "<noscript><img src=\"https://t.example/a.png\"></noscript>",
+            "<noscript><p title=\"</noscript><img src=https://t.example/a.png>\"></p>",
+            "<title><p title=\"</title><img src=https://t.example/a.png>\"></title>",
+            "<textarea><img src=\"https://t.example/a.png\"></textarea><p>",
+        ] {
+            assert!(problems(html, &c).contains(&image()[0]), "{html}");
+        }
+        // Comments hide markup; a script's escapes decide where it ends.
+        for html in [
+            "<!-- <img src=\"https://t.example/a.png\"> -->",
+            "<!--> <img src=\"https://t.example/a.png\">",
+        ] {
+            let expected = if html.starts_with("<!-->") {
+                image()
+            } else {
+                vec![]
+            };
+            assert_eq!(problems(html, &c), expected, "{html}");
+        }
+        // Inside `<!--<script>`, a `</script>` does not end the script: the image is
+        // text of the script, as a browser reads it.
+        let escaped = "<script type=\"text/plain\"><!--<script></script><img src=https://t.example/a.png>--></script>";
+        assert_eq!(problems(escaped, &c), []);
+        // Deeply nested text elements are refused, not read again and again.
+        let nested = format!("{}<img src=x>", "<title>".repeat(50));
+        assert_eq!(problems(&nested, &c), [Problem::TooDeep]);
+        // After the text element ends, markup counts again.
+        let after = "<title>x</title><img src=\"https://t.example/a.png\">";
+        assert_eq!(problems(after, &c), image());
+        // A tag written across lines is reported at the line where it starts.
+        let html = "<p>\n<img\n alt=\"\"\n src=\"https://t.example/a.png\">";
+        let lines: Vec<u64> = scan_html(html, &Policy::new(&c))
+            .iter()
+            .map(|f| f.line)
+            .collect();
+        assert_eq!(lines, [2]);
+    }
+
+    #[test]
+    fn nesting_depth_counts_open_elements() {
+        assert_eq!(nesting_depth("<p>a<br><img src=x><b>c</b></p>"), 2);
+        assert_eq!(nesting_depth(&"<div>".repeat(300)), 300);
+        assert_eq!(nesting_depth("<script><div><div></script>"), 1);
     }
 
     #[test]

@@ -317,12 +317,14 @@ pub fn site(
                 .collect();
             changed
                 .par_iter()
+                .with_max_len(JOBS_PER_TASK)
                 .map(|(job, _)| render(job))
                 .filter_map(Result::transpose)
                 .collect::<io::Result<_>>()?
         }
         _ => jobs
             .par_iter()
+            .with_max_len(JOBS_PER_TASK)
             .map(render)
             .filter_map(Result::transpose)
             .collect::<io::Result<_>>()?,
@@ -347,6 +349,11 @@ pub fn site(
     });
     Ok(outcome)
 }
+
+/// The most pages one rayon task renders in a row. Without a limit, rayon splits the
+/// list only as deep as it has threads, and one thread can be left with a long run of
+/// heavy pages while the others sit idle (a second of two at 10,000 articles).
+const JOBS_PER_TASK: usize = 8;
 
 impl Job {
     /// The fingerprint of everything this page is made from but the templates and the

@@ -1,0 +1,79 @@
+//! Times `serve`'s rebuilds: builds a site once in memory, then edits one article and
+//! rebuilds, several times, printing how long each rebuild took and how many pages it
+//! rendered. The article is restored at the end.
+//!
+//! ```sh
+//! cargo run --release --example synth -- --articles 10000 --incidents 2000 /dev/shm/site
+//! cargo run --release --example rebuild -- /dev/shm/site [body|title] [ROUNDS]
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use advocate::Options;
+use advocate::incremental::Session;
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let root = PathBuf::from(
+        args.next()
+            .expect("usage: rebuild SITE [body|title] [ROUNDS]"),
+    );
+    let edit = args.next().unwrap_or_else(|| "body".to_owned());
+    let rounds: usize = args
+        .next()
+        .map_or(5, |n| n.parse().expect("ROUNDS is a number"));
+    let article = first_article(&root)?;
+    let original = std::fs::read_to_string(root.join(&article))?;
+
+    let mut session = Session::new(Options {
+        root: root.clone(),
+        base_url: Some("http://127.0.0.1:1111/".to_owned()),
+        drafts: true,
+        strict: false,
+        external: false,
+        image_cache: Default::default(),
+        offline: false,
+    });
+    let start = Instant::now();
+    let first = session.build()?;
+    eprintln!(
+        "first build: {} pages in {} ms",
+        first.generated.pages,
+        start.elapsed().as_millis()
+    );
+    let mut times = Vec::new();
+    for round in 0..rounds {
+        let text = match edit.as_str() {
+            "title" => original.replacen("title = \"", &format!("title = \"Edit {round}: "), 1),
+            _ => format!("{original}\nOne more sentence, number {round}.\n"),
+        };
+        std::fs::write(root.join(&article), text)?;
+        let start = Instant::now();
+        session.changed(&article);
+        let build = session.build()?;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        assert!(!build.generated.has_errors(), "the edit broke the site");
+        eprintln!("{edit} edit: {} rendered in {ms:.1} ms", build.rendered);
+        times.push(ms);
+    }
+    std::fs::write(root.join(&article), original)?;
+    times.sort_by(f64::total_cmp);
+    if let Some(median) = times.get(times.len() / 2) {
+        eprintln!("median {median:.1} ms over {rounds} rebuilds");
+    }
+    Ok(())
+}
+
+/// The first article of the site, relative to its root.
+fn first_article(root: &std::path::Path) -> std::io::Result<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(root.join("content/articles"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    names.sort();
+    let first = names
+        .first()
+        .ok_or_else(|| std::io::Error::other("no article"))?;
+    Ok(first.strip_prefix(root).unwrap_or(first).to_owned())
+}
