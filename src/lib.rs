@@ -232,6 +232,7 @@ fn pipeline(
         &theme,
         images,
         &resources,
+        work == images::Work::Publish,
         incremental,
     )?;
     generated.pages = outcome.pages;

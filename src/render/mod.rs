@@ -202,6 +202,9 @@ pub struct Incremental<'a> {
 /// site is never held in memory. Returns the problems found (nothing should be published
 /// when there are errors), or the failure of the sink.
 ///
+/// `search` says whether to write the search index: `check` has no use for it (it is
+/// made from the pages' own text, which the gates read on the pages).
+///
 /// With `incremental`, pages whose fingerprint is the one they had in the previous build
 /// are not rendered (or given to `sink`) but listed in [`Outcome::unchanged`].
 pub fn site(
@@ -210,6 +213,7 @@ pub fn site(
     theme: &Theme,
     images: &Images,
     sink: &dyn Sink,
+    search: bool,
     incremental: Option<Incremental<'_>>,
 ) -> io::Result<Outcome> {
     let global = incremental.as_ref().map(|incremental| {
@@ -243,8 +247,10 @@ pub fn site(
         language.jobs(site, &mut jobs);
         language.chronology_jobs(site, &chron, &mut jobs);
         files.push(xml::feed(site, config, &language.builder, lang));
-        let words = global.map(|_| (memo.map(|m| &m.terms), &mut terms));
-        files.extend(crate::search::files(site, &language.builder, lang, words));
+        if search {
+            let words = global.map(|_| (memo.map(|m| &m.terms), &mut terms));
+            files.extend(crate::search::files(site, &language.builder, lang, words));
+        }
         languages.push(language);
     }
     link_translations(&mut jobs, config, theme);
