@@ -13,6 +13,10 @@ use std::time::Instant;
 use advocate::Options;
 use advocate::incremental::Session;
 
+// The allocator `advocate` itself uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(

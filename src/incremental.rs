@@ -147,7 +147,7 @@ impl Session {
             files: Arc::clone(&files),
         });
         Ok(Build {
-            rendered: outcome.pages - outcome.unchanged.len(),
+            rendered: outcome.rendered,
             generated,
             files: Some(files),
         })

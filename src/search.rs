@@ -24,11 +24,12 @@
 //! browser splits queries the same way (`search.js` mirrors [`terms`]).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
@@ -77,7 +78,7 @@ enum Kind {
 /// The terms of each document with their weights, kept between the builds of `serve`:
 /// by language and the identity of the model item the document was made from (see
 /// `render::fingerprint`), so that a save splits only the saved document into words.
-pub(crate) type Terms = HashMap<(String, usize), Arc<Vec<(String, Weight)>>>;
+pub(crate) type Terms = FxHashMap<(String, usize), Arc<Vec<(String, Weight)>>>;
 
 /// One searchable page, borrowing its text from the site.
 struct Document<'a> {
@@ -297,7 +298,7 @@ fn postings(
     lang: &str,
     mut terms: Option<(Option<&Terms>, &mut Terms)>,
 ) -> Vec<(String, String)> {
-    let mut index: HashMap<String, (String, usize)> = HashMap::new();
+    let mut index: FxHashMap<String, (String, usize)> = FxHashMap::default();
     let previous = terms.as_ref().and_then(|(previous, _)| *previous);
     let known = |d: &Document<'_>| {
         previous?
@@ -344,7 +345,7 @@ fn postings(
 /// particular order.
 fn weights(d: &Document<'_>) -> Vec<(String, Weight)> {
     // Term → (strongest weight in the title and fields, occurrences in the body).
-    let mut found: HashMap<String, (Option<Weight>, u32)> = HashMap::new();
+    let mut found: FxHashMap<String, (Option<Weight>, u32)> = FxHashMap::default();
     let mut add = |term: &str, weight: Option<Weight>| {
         let entry = match found.get_mut(term) {
             Some(entry) => entry,

@@ -12,7 +12,7 @@
 //! [`Fingerprints`] holds the previous build's model so that no new item can take an old
 //! one's address.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::marker::PhantomData;
 
 use tera::Value;
@@ -27,16 +27,18 @@ pub struct Fingerprints {
     /// Of what every page depends on: the configuration and the templates.
     pub(crate) global: u64,
     /// Output path → fingerprint of the page written there.
-    pub(crate) pages: HashMap<String, u64>,
+    pub(crate) pages: FxHashMap<String, u64>,
     /// The model of that build. Holding it keeps the addresses of its items, by which
     /// fingerprints know them, from being given to new items.
     #[expect(dead_code, reason = "held, never read")]
     pub(crate) site: Site,
     /// Summaries shared by list pages, with their hashes, by language and item: those
     /// of unchanged items are reused rather than built and hashed again.
-    pub(crate) summaries: HashMap<(usize, usize, u64), (Value, u64)>,
+    pub(crate) summaries: FxHashMap<(usize, usize, u64), (Value, u64)>,
     /// The words of each search document, likewise.
     pub(crate) terms: crate::search::Terms,
+    /// The data exports' paths, with the digest of the incidents they were made from.
+    pub(crate) data: (u64, Vec<String>),
 }
 
 impl Fingerprints {
@@ -68,7 +70,7 @@ pub(crate) fn hasher() -> Xxh3 {
 /// lifetime `'v` keeps every hashed value borrowed for as long as the hasher lives.
 #[derive(Default)]
 pub(crate) struct ValueHasher<'v> {
-    seen: HashMap<(usize, usize), u64>,
+    seen: FxHashMap<(usize, usize), u64>,
     values: PhantomData<&'v Value>,
 }
 

@@ -15,13 +15,14 @@ pub mod map;
 pub mod views;
 mod xml;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
@@ -104,7 +105,7 @@ fn article_key(language: usize, article: &Article) -> SummaryKey {
 
 /// Indexes of the articles reporting on `incident`.
 fn articles_about<'m>(
-    by_incident: &'m HashMap<&str, Vec<usize>>,
+    by_incident: &'m FxHashMap<&str, Vec<usize>>,
     incident: &Incident,
 ) -> &'m [usize] {
     by_incident
@@ -181,8 +182,11 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Number of HTML pages in the site, rendered or unchanged.
     pub pages: usize,
-    /// Pages whose inputs are those of the previous build: they were not rendered, and
-    /// the previous build's files stand for them. Only with [`Incremental`].
+    /// Number of HTML pages rendered by this build.
+    pub rendered: usize,
+    /// Pages (and data exports) whose inputs are those of the previous build: they were
+    /// not made again, and the previous build's files stand for them. Only with
+    /// [`Incremental`].
     pub unchanged: Vec<String>,
     /// The fingerprint of every page, to pass to the next build. Only with
     /// [`Incremental`].
@@ -228,14 +232,30 @@ pub fn site(
         .map(|incremental| incremental.previous)
         .filter(|previous| Some(previous.global) == global);
     let mut jobs = Vec::new();
-    let mut files = data::files(&site.incidents, config);
+    // The data exports are made from the incidents and the configuration alone.
+    let incidents = global.map(|_| {
+        let mut h = fingerprint::hasher();
+        for incident in &site.incidents {
+            h.write_usize(identity(&**incident));
+        }
+        h.finish()
+    });
+    let (mut files, reused) = match memo.filter(|m| Some(m.data.0) == incidents) {
+        Some(memo) => (Vec::new(), memo.data.1.clone()),
+        None => (data::files(&site.incidents, config), Vec::new()),
+    };
+    let data_paths: Vec<String> = files
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(reused.iter().cloned())
+        .collect();
     let chron = Chronology {
         figures: chronology::figures(&site.incidents, config),
         places: chronology::places(&site.incidents),
         outline: theme.map.as_ref(),
     };
     let mut languages = Vec::with_capacity(config.languages.len());
-    let mut terms = crate::search::Terms::new();
+    let mut terms = crate::search::Terms::default();
     for (index, lang) in config.languages.iter().enumerate() {
         let builder = ViewBuilder {
             config,
@@ -266,6 +286,7 @@ pub fn site(
     let generated: BTreeSet<String> = files
         .iter()
         .map(|f| f.path.clone())
+        .chain(reused.iter().cloned())
         .chain(jobs.iter().map(|j| file_path(&j.site_path)))
         .collect();
     for (out, source) in &theme.assets {
@@ -291,6 +312,7 @@ pub fn site(
     files.into_par_iter().try_for_each(|file| sink.put(file))?;
     let mut outcome = Outcome {
         pages: jobs.len(),
+        unchanged: reused,
         ..Outcome::default()
     };
     let mut values = fingerprint::ValueHasher::default();
@@ -317,10 +339,12 @@ pub fn site(
                 jobs.iter().zip(pages).partition(|(job, page)| {
                     previous.get(*global, &file_path(&job.site_path)) == Some(**page)
                 });
-            outcome.unchanged = unchanged
-                .into_iter()
-                .map(|(job, _)| file_path(&job.site_path))
-                .collect();
+            outcome.unchanged.extend(
+                unchanged
+                    .into_iter()
+                    .map(|(job, _)| file_path(&job.site_path)),
+            );
+            outcome.rendered = changed.len();
             changed
                 .par_iter()
                 .with_max_len(JOBS_PER_TASK)
@@ -328,12 +352,14 @@ pub fn site(
                 .filter_map(Result::transpose)
                 .collect::<io::Result<_>>()?
         }
-        _ => jobs
-            .par_iter()
-            .with_max_len(JOBS_PER_TASK)
-            .map(render)
-            .filter_map(Result::transpose)
-            .collect::<io::Result<_>>()?,
+        _ => {
+            outcome.rendered = jobs.len();
+            jobs.par_iter()
+                .with_max_len(JOBS_PER_TASK)
+                .map(render)
+                .filter_map(Result::transpose)
+                .collect::<io::Result<_>>()?
+        }
     };
     outcome.fingerprints = fingerprints.map(|(global, pages)| Fingerprints {
         global,
@@ -352,6 +378,7 @@ pub fn site(
             })
             .collect(),
         terms,
+        data: (incidents.unwrap_or_default(), data_paths),
     });
     Ok(outcome)
 }
@@ -439,9 +466,9 @@ struct Language<'a> {
     articles: Vec<&'a Article>,
     article_summaries: Vec<Value>,
     incident_summaries: Vec<Value>,
-    incident_index: HashMap<&'a str, usize>,
+    incident_index: FxHashMap<&'a str, usize>,
     /// Incident id → indexes in `articles` of the articles reporting on it.
-    articles_by_incident: HashMap<&'a str, Vec<usize>>,
+    articles_by_incident: FxHashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Language<'a> {
@@ -492,7 +519,7 @@ impl<'a> Language<'a> {
             chronology_from: config.chronology.from,
             chronology_to: config.chronology.to,
         };
-        let mut articles_by_incident: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut articles_by_incident: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, article) in articles.iter().enumerate() {
             for r in &article.incidents {
                 articles_by_incident
