@@ -231,7 +231,6 @@ pub fn site(
         .as_ref()
         .map(|incremental| incremental.previous)
         .filter(|previous| Some(previous.global) == global);
-    let mut jobs = Vec::new();
     // The data exports are made from the incidents and the configuration alone.
     let incidents = global.map(|_| {
         let mut h = fingerprint::hasher();
@@ -240,40 +239,60 @@ pub fn site(
         }
         h.finish()
     });
-    let (mut files, reused) = match memo.filter(|m| Some(m.data.0) == incidents) {
-        Some(memo) => (Vec::new(), memo.data.1.clone()),
-        None => (data::files(&site.incidents, config), Vec::new()),
+    let reused = match memo.filter(|m| Some(m.data.0) == incidents) {
+        Some(memo) => memo.data.1.clone(),
+        None => Vec::new(),
     };
-    let data_paths: Vec<String> = files
-        .iter()
-        .map(|f| f.path.clone())
-        .chain(reused.iter().cloned())
-        .collect();
     let chron = Chronology {
         figures: chronology::figures(&site.incidents, config),
         places: chronology::places(&site.incidents),
         outline: theme.map.as_ref(),
     };
-    let mut languages = Vec::with_capacity(config.languages.len());
-    let mut terms = crate::search::Terms::default();
-    for (index, lang) in config.languages.iter().enumerate() {
-        let builder = ViewBuilder {
-            config,
-            strings: &theme.strings[lang],
-            prefix: lang_prefix(config, lang),
-            images,
-        };
-        let language = Language::new(site, builder, lang, index, memo);
-        language.jobs(site, &mut jobs);
-        language.chronology_jobs(site, &chron, &mut jobs);
-        files.push(xml::feed(site, config, &language.builder, lang));
-        if search {
-            let words = global.map(|_| (memo.map(|m| &m.terms), &mut terms));
-            files.extend(crate::search::files(site, &language.builder, lang, words));
-        }
-        languages.push(language);
+    let languages: Vec<Language<'_>> = (config.languages.iter().enumerate())
+        .map(|(index, lang)| {
+            let builder = ViewBuilder {
+                config,
+                strings: &theme.strings[lang],
+                prefix: lang_prefix(config, lang),
+                images,
+            };
+            Language::new(site, builder, lang, index, memo)
+        })
+        .collect();
+    // The pages are listed while the data exports and the search index are made: none
+    // depends on another, and each is mostly one thread's work.
+    let ((mut files, (index, terms)), jobs) = rayon::join(
+        || {
+            rayon::join(
+                || match reused.is_empty() {
+                    true => data::files(&site.incidents, config),
+                    false => Vec::new(),
+                },
+                || match search {
+                    true => search_index(site, &languages, global.is_some(), memo),
+                    false => Default::default(),
+                },
+            )
+        },
+        || {
+            let mut jobs = Vec::new();
+            for language in &languages {
+                language.jobs(site, &mut jobs);
+                language.chronology_jobs(site, &chron, &mut jobs);
+            }
+            link_translations(&mut jobs, config, theme);
+            jobs
+        },
+    );
+    let data_paths: Vec<String> = files
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(reused.iter().cloned())
+        .collect();
+    files.extend(index);
+    for language in &languages {
+        files.push(xml::feed(site, config, &language.builder, language.lang));
     }
-    link_translations(&mut jobs, config, theme);
     // Search engines have no use for the error page or an empty search page.
     let pages = jobs
         .iter()
@@ -381,6 +400,28 @@ pub fn site(
         data: (incidents.unwrap_or_default(), data_paths),
     });
     Ok(outcome)
+}
+
+/// The search index of every language, and the words of each document (kept for the
+/// next build when `keep` is set, reused from `memo`'s).
+fn search_index(
+    site: &Site,
+    languages: &[Language<'_>],
+    keep: bool,
+    memo: Option<&Fingerprints>,
+) -> (Vec<OutputFile>, crate::search::Terms) {
+    let mut terms = crate::search::Terms::default();
+    let mut files = Vec::new();
+    for language in languages {
+        let words = keep.then(|| (memo.map(|m| &m.terms), &mut terms));
+        files.extend(crate::search::files(
+            site,
+            &language.builder,
+            language.lang,
+            words,
+        ));
+    }
+    (files, terms)
 }
 
 /// The most pages one rayon task renders in a row. Without a limit, rayon splits the
