@@ -15,14 +15,14 @@ pub mod map;
 pub mod views;
 mod xml;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
@@ -302,7 +302,7 @@ pub fn site(
     files.push(headers::file(config));
     // Generated files win over assets of the same name; images were published already,
     // re-encoded (never copied).
-    let generated: BTreeSet<String> = files
+    let generated: FxHashSet<String> = files
         .iter()
         .map(|f| f.path.clone())
         .chain(reused.iter().cloned())
@@ -1238,7 +1238,7 @@ fn render_job(job: &Job, language: &Language<'_>, theme: &Theme) -> Result<Outpu
 }
 
 /// Every internal link in Markdown must lead to a file of the output.
-fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
+fn check_links(site: &Site, existing: &FxHashSet<String>) -> Vec<Diagnostic> {
     let bodies = site
         .articles
         .iter()
@@ -1258,10 +1258,13 @@ fn check_links(site: &Site, existing: &BTreeSet<String>) -> Vec<Diagnostic> {
             if existing.contains(file.as_str()) || existing.contains(as_dir.as_str()) {
                 continue;
             }
-            let pages = existing
+            let mut pages: Vec<&str> = existing
                 .iter()
                 .filter_map(|f| f.strip_suffix("index.html"))
-                .map(|f| f.trim_end_matches('/'));
+                .map(|f| f.trim_end_matches('/'))
+                .collect();
+            // In order, so that of two pages as near the first is named, every time.
+            pages.sort_unstable();
             let help = match crate::diagnostics::nearest(target.trim_matches('/'), pages) {
                 Some(near) => format!("did you mean /{near}/ ?"),
                 None => {
