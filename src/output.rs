@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
+
 use crate::render::{Content, OutputFile, Sink};
 
 /// Outputs being staged right now, as (parent folder, output name). A signal handler
@@ -115,6 +117,8 @@ impl Staging {
             }
             let _ = dir.keep();
             keep_hidden_entries(&old_site, output)?;
+            // What cannot be deleted here is left to `old`, which tries again.
+            let _ = remove_tree(&old_site);
             drop(old);
         } else {
             fs::rename(dir.path(), output)?;
@@ -190,6 +194,21 @@ fn keep_hidden_entries(old: &Path, new: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Deletes a folder and everything in it, folders in parallel: on one thread, deleting
+/// the previous site's thousands of files took a tenth of a build. Links are deleted,
+/// never followed.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let entries = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())
+        } else {
+            fs::remove_file(entry.path())
+        }
+    })?;
+    fs::remove_dir(dir)
+}
+
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
@@ -252,6 +271,24 @@ mod tests {
             staging.put(file)?;
         }
         staging.commit()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_old_site_is_deleted_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(outside.join("keep")).unwrap();
+        fs::write(outside.join("keep/file.txt"), "x").unwrap();
+        let old = dir.path().join("old");
+        for sub in ["a/b/c", "d", "e/f"] {
+            fs::create_dir_all(old.join(sub)).unwrap();
+            fs::write(old.join(sub).join("index.html"), "<p>").unwrap();
+        }
+        std::os::unix::fs::symlink(&outside, old.join("d/link")).unwrap();
+        remove_tree(&old).unwrap();
+        assert!(!old.exists());
+        assert!(outside.join("keep/file.txt").exists());
     }
 
     fn file(path: &str, text: &str) -> OutputFile {
