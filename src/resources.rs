@@ -379,7 +379,11 @@ impl<'a> ResourceGate<'a> {
                 Err(_) => return,
             },
         };
-        let text = String::from_utf8_lossy(bytes);
+        // Pages are UTF-8; checking is quicker than replacing what is not.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         let findings = if is_markup {
             scan_html(&text, &self.policy)
         } else {
@@ -456,8 +460,8 @@ pub(crate) fn nesting_depth(html: &str) -> usize {
     max
 }
 
-/// Line numbers of byte offsets in a text, for offsets asked mostly in increasing order
-/// (as a tokenizer meets them): each byte is counted about once.
+/// Line numbers of byte offsets in a text, counted only for the offsets asked (where
+/// problems are), from the last one asked when it comes before.
 struct Lines<'t> {
     text: &'t [u8],
     offset: usize,
@@ -487,11 +491,11 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// An element whose content the tokenizer reads as text, and where it started.
+/// An element whose content the tokenizer reads as text, and the byte where it started.
 #[derive(Clone, Copy)]
 enum Raw {
-    Script { executable: bool, line: u64 },
-    Style { line: u64 },
+    Script { executable: bool, at: usize },
+    Style { at: usize },
     Other,
 }
 
@@ -510,8 +514,7 @@ impl HtmlScanner<'_, '_, '_> {
         let mut texts = Vec::new();
         markup::tokenize(html, |token| match token {
             markup::Token::Start(tag) => {
-                let line = self.lines.at(base + tag.offset);
-                self.check_tag(tag, line);
+                self.check_tag(tag, base + tag.offset);
             }
             markup::Token::Text(text, offset) => {
                 self.end_raw(text);
@@ -523,15 +526,16 @@ impl HtmlScanner<'_, '_, '_> {
         });
         for (offset, len) in texts {
             if depth == MAX_TEXT_NESTING {
-                let line = self.lines.at(base + offset);
-                self.push(Problem::TooDeep, "<", line);
+                self.push(Problem::TooDeep, "<", base + offset);
                 return;
             }
             self.scan(&html[offset..offset + len], base + offset, depth + 1);
         }
     }
 
-    fn push(&mut self, problem: Problem, needle: impl Into<String>, line: u64) {
+    /// Records a problem found at byte `at` of the page.
+    fn push(&mut self, problem: Problem, needle: impl Into<String>, at: usize) {
+        let line = self.lines.at(at);
         self.findings.push(Finding {
             problem,
             needle: needle.into(),
@@ -539,42 +543,38 @@ impl HtmlScanner<'_, '_, '_> {
         });
     }
 
-    fn load(&mut self, load: Load, url: &str, line: u64) {
+    fn load(&mut self, load: Load, url: &str, at: usize) {
         if let Some(problem) = self.policy.check(load, url) {
-            self.push(problem, url.trim(), line);
+            self.push(problem, url.trim(), at);
         }
     }
 
-    fn check_tag(&mut self, tag: &StartTag, line: u64) {
+    fn check_tag(&mut self, tag: &StartTag, at: usize) {
         let attr = |wanted: &str| tag.attr(wanted);
         for (key, value) in tag.attrs() {
             let (key, value) = (key.as_str(), value.as_str());
             if key.starts_with("on") && key.len() > 2 {
-                self.push(
-                    Problem::EventHandler(key.to_owned()),
-                    format!("{key}="),
-                    line,
-                );
+                self.push(Problem::EventHandler(key.to_owned()), format!("{key}="), at);
             } else if key == "style" {
-                self.push(Problem::StyleAttribute, "style=", line);
-                self.css(value, line, Load::Image);
+                self.push(Problem::StyleAttribute, "style=", at);
+                self.css(value, at, Load::Image);
             } else if key == "srcset" || key == "imagesrcset" {
                 for candidate in value.split(',') {
                     let url = candidate.split_whitespace().next().unwrap_or("");
-                    self.load(Load::Image, url, line);
+                    self.load(Load::Image, url, at);
                 }
             } else if key == "background" || key == "poster" {
-                self.load(Load::Image, value, line);
+                self.load(Load::Image, value, at);
             } else if key == "ping" && !value.trim().is_empty() {
-                self.push(Problem::Ping, "ping=", line);
+                self.push(Problem::Ping, "ping=", at);
             } else if value.contains("url(") && key != "content" {
                 // SVG presentation attributes: fill="url(…)", filter="url(…)".
-                self.css(value, line, Load::Image);
+                self.css(value, at, Load::Image);
             }
         }
         let src = |scanner: &mut Self, load: Load| {
             if let Some(url) = attr("src") {
-                scanner.load(load, url, line);
+                scanner.load(load, url, at);
             }
         };
         match tag.name.as_str() {
@@ -590,10 +590,10 @@ impl HtmlScanner<'_, '_, '_> {
                 let inline = attr("src").is_none();
                 self.enter(Raw::Script {
                     executable: executable && inline,
-                    line,
+                    at,
                 });
             }
-            "style" => self.enter(Raw::Style { line }),
+            "style" => self.enter(Raw::Style { at }),
             "iframe" | "frame" => src(self, Load::Frame),
             "img" => src(self, Load::Image),
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
@@ -603,20 +603,20 @@ impl HtmlScanner<'_, '_, '_> {
             "embed" => src(self, Load::Object),
             "object" => {
                 if let Some(url) = attr("data") {
-                    self.load(Load::Object, url, line);
+                    self.load(Load::Object, url, at);
                 }
             }
             "image" | "use" | "feimage" => {
                 for key in ["href", "xlink:href"] {
                     if let Some(url) = attr(key).filter(|u| !u.trim_start().starts_with('#')) {
-                        self.load(Load::Image, url, line);
+                        self.load(Load::Image, url, at);
                     }
                 }
             }
             "link" => {
                 if let (Some(rel), Some(href)) = (attr("rel"), attr("href")) {
                     if let Some(load) = link_load(rel, attr("as")) {
-                        self.load(load, href, line);
+                        self.load(load, href, at);
                     }
                 }
             }
@@ -625,16 +625,16 @@ impl HtmlScanner<'_, '_, '_> {
                 if href
                     .is_some_and(|h| matches!(classify(h), Address::Scheme(s) if s == "javascript"))
                 {
-                    self.push(Problem::ScriptLink, "javascript:", line);
+                    self.push(Problem::ScriptLink, "javascript:", at);
                 }
             }
-            "base" if attr("href").is_some() => self.push(Problem::Base, "<base", line),
+            "base" if attr("href").is_some() => self.push(Problem::Base, "<base", at),
             "form" => {
                 if let Some(origin) = attr("action").and_then(|a| self.policy.elsewhere(a)) {
                     self.push(
                         Problem::FormAction(origin),
                         attr("action").unwrap_or_default(),
-                        line,
+                        at,
                     );
                 }
             }
@@ -647,7 +647,7 @@ impl HtmlScanner<'_, '_, '_> {
                 let target = target.trim().trim_start_matches(['\'', '"']);
                 let target = target.trim_end_matches(['\'', '"']);
                 if let Some(origin) = self.policy.elsewhere(target) {
-                    self.push(Problem::Refresh(origin), target, line);
+                    self.push(Problem::Refresh(origin), target, at);
                 }
             }
             _ => {}
@@ -667,20 +667,21 @@ impl HtmlScanner<'_, '_, '_> {
         match raw {
             Raw::Script {
                 executable: true,
-                line,
+                at,
             } if !text.trim().is_empty() => {
-                self.push(Problem::InlineScript, "<script>", line);
+                self.push(Problem::InlineScript, "<script>", at);
             }
-            Raw::Style { line } => {
-                self.push(Problem::StyleElement, "<style", line);
-                // CSS lines count from the line of the `<style>` tag.
-                self.css(text, line, Load::Image);
+            Raw::Style { at } => {
+                self.push(Problem::StyleElement, "<style", at);
+                // CSS lines count from the at of the `<style>` tag.
+                self.css(text, at, Load::Image);
             }
             _ => {}
         }
     }
 
-    fn css(&mut self, css: &str, line: u64, context: Load) {
+    fn css(&mut self, css: &str, at: usize, context: Load) {
+        let line = self.lines.at(at);
         let found = scan_css(css, line.saturating_sub(1), context, self.policy);
         self.findings.extend(found);
     }
