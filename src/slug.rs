@@ -7,6 +7,27 @@ use unicode_normalization::UnicodeNormalization;
 /// word typed on two keyboards gives the same address; everything else, including `.`,
 /// `/`, `\` and `%`, only separates words, so a slug can never step out of its folder.
 pub fn slugify(text: &str) -> String {
+    if text.is_ascii() {
+        // ASCII is already composed and lower-cases to ASCII: the same rules, by byte.
+        let mut slug = String::with_capacity(text.len());
+        let mut pending_dash = false;
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if pending_dash && !slug.is_empty() {
+                    slug.push('-');
+                }
+                pending_dash = false;
+                slug.push(char::from(b.to_ascii_lowercase()));
+            } else if b != b'\'' {
+                pending_dash = true;
+            }
+        }
+        return slug;
+    }
+    slugify_unicode(text)
+}
+
+fn slugify_unicode(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.nfc() {
@@ -38,6 +59,14 @@ pub fn is_valid(slug: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ascii_is_slugified_as_any_other_text(text in "[ -~]{0,40}") {
+            prop_assert_eq!(slugify(&text), slugify_unicode(&text));
+        }
+    }
 
     #[test]
     fn slugs_join_words_with_dashes() {
