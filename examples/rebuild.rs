@@ -63,8 +63,10 @@ fn main() -> std::io::Result<()> {
     }
     std::fs::write(root.join(&article), original)?;
     times.sort_by(f64::total_cmp);
-    if let Some(median) = times.get(times.len() / 2) {
-        eprintln!("median {median:.1} ms over {rounds} rebuilds");
+    if let (Some(min), Some(median), Some(max)) =
+        (times.first(), times.get(times.len() / 2), times.last())
+    {
+        eprintln!("median {median:.1} ms (from {min:.1} to {max:.1}) over {rounds} rebuilds");
     }
     Ok(())
 }
