@@ -217,31 +217,27 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Document<'a>> {
     let s = b.strings;
     let p = &b.prefix;
-    // Made in parallel: the excerpts and dates of thousands of documents add up.
-    let articles = site
-        .articles
-        .par_iter()
-        .filter(|a| a.lang == lang)
-        .map(|a| {
-            let summary = a.summary.as_deref().unwrap_or_default();
-            Document {
-                identity: identity(&**a),
-                title: &a.title,
-                site_path: format!("{p}/articles/{}/", a.slug),
-                date: Some(DateView::day(a.date, s)),
-                sort_date: Some(a.date),
-                kind: Kind::Article,
-                excerpt: excerpt_of(summary, &a.body.text),
-                fields: std::iter::once(summary)
-                    .chain(a.tags.iter().map(String::as_str))
-                    .collect(),
-                body: &a.body.text,
-            }
+    let mut docs = Vec::new();
+    for a in site.articles.iter().filter(|a| a.lang == lang) {
+        let summary = a.summary.as_deref().unwrap_or_default();
+        docs.push(Document {
+            identity: identity(&**a),
+            title: &a.title,
+            site_path: format!("{p}/articles/{}/", a.slug),
+            date: Some(DateView::day(a.date, s)),
+            sort_date: Some(a.date),
+            kind: Kind::Article,
+            excerpt: excerpt_of(summary, &a.body.text),
+            fields: std::iter::once(summary)
+                .chain(a.tags.iter().map(String::as_str))
+                .collect(),
+            body: &a.body.text,
         });
-    let incidents = site.incidents.par_iter().map(|i| {
+    }
+    for i in &site.incidents {
         let text = i.text(lang);
         let summary = text.summary.text.as_str();
-        Document {
+        docs.push(Document {
             identity: identity(&**i),
             title: text.title,
             site_path: format!("{p}/incidents/{}/", i.id),
@@ -254,29 +250,24 @@ fn documents<'a>(site: &'a Site, b: &ViewBuilder<'_>, lang: &str) -> Vec<Documen
                 .chain(i.tags.iter().map(String::as_str))
                 .collect(),
             body: "",
-        }
-    });
-    let pages = site
-        .pages
-        .par_iter()
-        .filter(|pg| pg.lang == lang)
-        .map(|page| {
-            let summary = page.summary.as_deref().unwrap_or_default();
-            Document {
-                identity: identity(&**page),
-                title: &page.title,
-                site_path: format!("{p}/{}/", page.slug),
-                date: page.updated.map(|d| DateView::day(d, s)),
-                sort_date: page.updated,
-                kind: Kind::Page,
-                excerpt: excerpt_of(summary, &page.body.text),
-                fields: vec![summary],
-                body: &page.body.text,
-            }
         });
-    let mut docs: Vec<Document<'a>> = articles.chain(incidents).chain(pages).collect();
+    }
+    for page in site.pages.iter().filter(|pg| pg.lang == lang) {
+        let summary = page.summary.as_deref().unwrap_or_default();
+        docs.push(Document {
+            identity: identity(&**page),
+            title: &page.title,
+            site_path: format!("{p}/{}/", page.slug),
+            date: page.updated.map(|d| DateView::day(d, s)),
+            sort_date: page.updated,
+            kind: Kind::Page,
+            excerpt: excerpt_of(summary, &page.body.text),
+            fields: vec![summary],
+            body: &page.body.text,
+        });
+    }
     // Newest first, so that the results a query shows first share few chunks.
-    docs.par_sort_by(|a, b| {
+    docs.sort_by(|a, b| {
         b.sort_date
             .cmp(&a.sort_date)
             .then_with(|| a.site_path.cmp(&b.site_path))

@@ -334,28 +334,17 @@ pub fn site(
         unchanged: reused,
         ..Outcome::default()
     };
-    // A hasher that knows the hashes the last build computed for unchanged summaries.
-    let hasher = || {
-        let mut values = fingerprint::ValueHasher::default();
+    let mut values = fingerprint::ValueHasher::default();
+    let fingerprints = global.map(|global| {
         for language in &languages {
             language.known_hashes(memo, &mut values);
         }
-        values
-    };
-    let fingerprints = global.map(|global| {
-        // A long run of pages per thread, one hasher each, so that values shared by many
-        // pages (summaries, the chronology) are hashed about once.
-        let run = jobs.len().div_ceil(rayon::current_num_threads()).max(1);
-        let pages: Vec<u64> = jobs
-            .par_chunks(run)
-            .flat_map_iter(|chunk| {
-                let mut values = hasher();
-                let pages = chunk
-                    .iter()
-                    .map(|job| job.fingerprint(&languages[job.language], &mut values));
-                pages.collect::<Vec<u64>>()
-            })
-            .collect();
+        // One hasher for all pages, so that values shared by many pages (summaries,
+        // the chronology) are hashed once.
+        let pages = jobs
+            .iter()
+            .map(|job| job.fingerprint(&languages[job.language], &mut values))
+            .collect::<Vec<u64>>();
         (global, pages)
     });
     let render = |job: &Job| match render_job(job, &languages[job.language], theme) {
@@ -399,17 +388,14 @@ pub fn site(
             .map(|(job, page)| (file_path(&job.site_path), page))
             .collect(),
         site: site.clone(),
-        summaries: {
-            let mut values = hasher();
-            languages
-                .iter()
-                .flat_map(|language| language.summaries_by_key())
-                .map(|(key, value)| {
-                    let hash = values.hash(value);
-                    (key, (value.clone(), hash))
-                })
-                .collect()
-        },
+        summaries: languages
+            .iter()
+            .flat_map(|language| language.summaries_by_key())
+            .map(|(key, value)| {
+                let hash = values.hash(value);
+                (key, (value.clone(), hash))
+            })
+            .collect(),
         terms,
         data: (incidents.unwrap_or_default(), data_paths),
     });
