@@ -631,6 +631,24 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        #[test]
+        fn reads_any_text_as_html5gum_does(
+            chars in prop::collection::vec(prop_oneof![
+                4 => prop::sample::select(&[
+                    '<', '>', '/', '=', '"', '\'', ' ', '\n', '\r', '-', '!', '?', '&', ';',
+                    '#', 'a', 's', 't', 'x', '\0', '[',
+                ][..]),
+                1 => any::<char>(),
+            ], 0..64)
+        ) {
+            let text: String = chars.into_iter().collect();
+            prop_assert_eq!(ours(&text), theirs(&text), "{:?}", text);
+        }
+    }
+
     #[test]
     fn reads_hostile_snippets_as_html5gum_does() {
         for html in [
