@@ -511,6 +511,13 @@ fn is_language_code(lang: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A configuration for unit tests: a title, `https://ngo.example/` and `extra`.
+#[cfg(test)]
+pub(crate) fn for_tests(extra: &str) -> Config {
+    let text = format!("title = \"t\"\nbase_url = \"https://ngo.example/\"\n{extra}");
+    Config::parse(&text, None).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

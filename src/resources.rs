@@ -588,12 +588,12 @@ impl HtmlScanner<'_, '_, '_> {
                         || t.contains("ecmascript")
                 });
                 let inline = attr("src").is_none();
-                self.enter(Raw::Script {
+                self.raw = Some(Raw::Script {
                     executable: executable && inline,
                     at,
                 });
             }
-            "style" => self.enter(Raw::Style { at }),
+            "style" => self.raw = Some(Raw::Style { at }),
             "iframe" | "frame" => src(self, Load::Frame),
             "img" => src(self, Load::Image),
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
@@ -653,12 +653,8 @@ impl HtmlScanner<'_, '_, '_> {
             _ => {}
         }
         if self.raw.is_none() && markup::text_state(&tag.name).is_some() {
-            self.enter(Raw::Other);
+            self.raw = Some(Raw::Other);
         }
-    }
-
-    fn enter(&mut self, raw: Raw) {
-        self.raw = Some(raw);
     }
 
     /// Checks the text of the element read as text that just ended.
@@ -839,13 +835,7 @@ fn walk_css(
 mod tests {
     use super::*;
 
-    fn config(extra: &str) -> Config {
-        Config::parse(
-            &format!("title = \"t\"\nbase_url = \"https://ngo.example/\"\n{extra}"),
-            None,
-        )
-        .unwrap()
-    }
+    use crate::config::for_tests as config;
 
     fn problems(html: &str, config: &Config) -> Vec<Problem> {
         scan_html(html, &Policy::new(config))

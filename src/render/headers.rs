@@ -138,13 +138,7 @@ fn origin_of(url: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn config(extra: &str) -> Config {
-        Config::parse(
-            &format!("title = \"t\"\nbase_url = \"https://ngo.example/\"\n{extra}"),
-            None,
-        )
-        .unwrap()
-    }
+    use crate::config::for_tests as config;
 
     #[test]
     fn the_policy_allows_only_this_site_and_listed_hosts_for_their_kind() {
