@@ -148,12 +148,10 @@ impl Article {
                 .map_err(|d| vec![d])?;
         let shift = split.front_matter_offset;
         let mut errors = Vec::new();
-        let (stem, stem_lang) = split_stem(file);
-        let slug = slug_of(&mut errors, file, stem, fm.slug.as_ref(), shift);
-        let lang = lang_of(
+        let (slug, lang) = slug_and_lang(
             &mut errors,
-            path,
-            stem_lang,
+            file,
+            fm.slug.as_ref(),
             fm.lang.as_ref(),
             shift,
             config,
@@ -228,12 +226,10 @@ impl Page {
                 .map_err(|d| vec![d])?;
         let shift = split.front_matter_offset;
         let mut errors = Vec::new();
-        let (stem, stem_lang) = split_stem(file);
-        let slug = slug_of(&mut errors, file, stem, fm.slug.as_ref(), shift);
-        let lang = lang_of(
+        let (slug, lang) = slug_and_lang(
             &mut errors,
-            path,
-            stem_lang,
+            file,
+            fm.slug.as_ref(),
             fm.lang.as_ref(),
             shift,
             config,
@@ -287,6 +283,22 @@ fn shift_all(values: Vec<Spanned<String>>, by: usize) -> Vec<Spanned<String>> {
 
 /// Splits a file stem into the slug and the language it names, Zola's way:
 /// `returns.ko.md` is the Korean `returns`, `returns.md` names no language.
+/// The slug and language of an article or page: as its front matter writes them, or
+/// from its file name (`x.md`, `x.ko.md`).
+fn slug_and_lang(
+    errors: &mut Vec<Diagnostic>,
+    file: &SourceFile,
+    slug: Option<&Spanned<String>>,
+    lang: Option<&Spanned<String>>,
+    shift: usize,
+    config: &Config,
+) -> (String, String) {
+    let (stem, stem_lang) = split_stem(file);
+    let slug = slug_of(errors, file, stem, slug, shift);
+    let lang = lang_of(errors, &file.path, stem_lang, lang, shift, config);
+    (slug, lang)
+}
+
 fn split_stem(file: &SourceFile) -> (&str, Option<&str>) {
     match file.stem().rsplit_once('.') {
         Some((stem, lang)) => (stem, Some(lang)),
