@@ -58,7 +58,20 @@ fn main() -> std::io::Result<()> {
         let build = session.build()?;
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         assert!(!build.generated.has_errors(), "the edit broke the site");
-        eprintln!("{edit} edit: {} rendered in {ms:.1} ms", build.rendered);
+        // The search index follows the pages (`serve` reloads the tab in between).
+        let start = Instant::now();
+        let index = session.finish()?.is_some();
+        let index = match index {
+            true => format!(
+                "; search index {:.1} ms later",
+                start.elapsed().as_secs_f64() * 1000.0
+            ),
+            false => String::new(),
+        };
+        eprintln!(
+            "{edit} edit: {} rendered in {ms:.1} ms{index}",
+            build.rendered
+        );
         times.push(ms);
     }
     std::fs::write(root.join(&article), original)?;

@@ -98,6 +98,11 @@ impl Sources {
         self.texts.insert(path.into(), text.into());
     }
 
+    /// Forgets the text of `path`.
+    pub fn remove(&mut self, path: &Path) {
+        self.texts.remove(path);
+    }
+
     /// The text of a file, if it was read.
     pub fn get(&self, path: &Path) -> Option<&str> {
         self.texts.get(path).map(String::as_str)

@@ -8,15 +8,22 @@
 //! are skipped. The result is, byte for byte, what a full build would give: the tests
 //! compare the two after every kind of edit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
-use crate::render::{Content, Fingerprints, OutputFile, Sink};
-use crate::{Generated, Options, config, content};
+use crate::config::Config;
+use crate::content::{Article, Page, Role, Site};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::images::Images;
+use crate::render::{self, Content, Edited, Fingerprints, OutputFile, Plan, Sink};
+use crate::source::{self, SourceFile};
+use crate::theme::Theme;
+use crate::{Generated, Options, config, content, privacy};
 
 /// A whole site in memory: output path → bytes.
 pub type Files = HashMap<String, Bytes>;
@@ -60,12 +67,30 @@ pub struct Session {
     options: Options,
     cache: content::Cache,
     last: Option<Last>,
+    /// The files changed since the last good build, relative to the site root.
+    changes: BTreeSet<PathBuf>,
+    /// Whether a change since the last good build may concern every page (site.toml,
+    /// `static/`, a path outside the site).
+    everything: bool,
 }
 
-/// The last good build.
+/// The last good build, and what it was made from.
 struct Last {
     fingerprints: Fingerprints,
     files: Arc<Files>,
+    /// Its model, with the bodies saved since (see [`Session::bodies`]).
+    site: Site,
+    config: Config,
+    theme: Theme,
+    images: Images,
+    plan: Plan,
+    /// The digest of the protected names from outside the site.
+    names: u64,
+    /// Its warnings, and the texts they quote.
+    warnings: Vec<Diagnostic>,
+    sources: Sources,
+    /// Whether bodies were saved since the search index was made.
+    search_behind: bool,
 }
 
 /// What one build of a session gave.
@@ -76,6 +101,9 @@ pub struct Build {
     pub files: Option<Arc<Files>>,
     /// How many pages were rendered; the others were unchanged.
     pub rendered: usize,
+    /// Whether the search index is still that of an earlier build: the save changed
+    /// only the text of articles or pages, and [`Session::finish`] renews the index.
+    pub search_behind: bool,
 }
 
 impl Session {
@@ -85,6 +113,8 @@ impl Session {
             options,
             cache: content::Cache::default(),
             last: None,
+            changes: BTreeSet::new(),
+            everything: false,
         }
     }
 
@@ -101,6 +131,7 @@ impl Session {
             // its image under static/.
             Some(rel) if rel != Path::new(config::CONFIG_FILE) && !rel.starts_with("static") => {
                 self.cache.forget(rel);
+                self.changes.insert(rel.to_owned());
             }
             _ => self.forget_everything(),
         }
@@ -109,47 +140,256 @@ impl Session {
     /// Makes the next build parse every file again.
     pub fn forget_everything(&mut self) {
         self.cache.clear();
+        self.everything = true;
     }
 
     /// Builds the site, parsing only the files not parsed before and rendering only the
-    /// pages whose inputs changed since the last good build.
+    /// pages whose inputs changed since the last good build. When only the text of
+    /// articles or pages changed, only their pages are rendered, and the search index is
+    /// left to [`finish`](Session::finish).
     pub fn build(&mut self) -> io::Result<Build> {
+        if let Some(build) = self.bodies()? {
+            return Ok(build);
+        }
         let sink = MemorySink::new(&self.options.root);
         let none = Fingerprints::default();
         let memory = crate::Memory {
             cache: &self.cache,
             previous: self.last.as_ref().map_or(&none, |last| &last.fingerprints),
         };
-        let (generated, outcome) = crate::pipeline(
+        let (generated, made) = crate::pipeline(
             &self.options,
             &sink,
             crate::images::Work::Publish,
             Some(memory),
         )?;
-        let Some(outcome) = outcome.filter(|_| !generated.has_errors()) else {
+        let Some(made) = made.filter(|_| !generated.has_errors()) else {
             return Ok(Build {
                 generated,
                 files: None,
                 rendered: 0,
+                search_behind: false,
             });
         };
         let mut files = sink.into_files();
         if let Some(last) = &self.last {
-            for path in &outcome.unchanged {
+            for path in &made.outcome.unchanged {
                 if let Some(bytes) = last.files.get(path) {
                     files.insert(path.clone(), bytes.clone());
                 }
             }
         }
         let files = Arc::new(files);
-        self.last = outcome.fingerprints.map(|fingerprints| Last {
-            fingerprints,
-            files: Arc::clone(&files),
-        });
+        let rendered = made.outcome.rendered;
+        self.last = match (made.outcome.fingerprints, made.outcome.plan) {
+            (Some(fingerprints), Some(plan)) => Some(Last {
+                fingerprints,
+                files: Arc::clone(&files),
+                site: made.site,
+                config: made.config,
+                theme: made.theme,
+                images: made.images,
+                plan,
+                names: made.names,
+                warnings: generated.diagnostics.clone(),
+                sources: generated.sources.clone(),
+                search_behind: false,
+            }),
+            _ => None,
+        };
+        self.changes.clear();
+        self.everything = false;
         Ok(Build {
-            rendered: outcome.rendered,
+            rendered,
             generated,
             files: Some(files),
+            search_behind: false,
         })
     }
+
+    /// The build of a save that changed only the bodies of articles or pages, and
+    /// nothing they show elsewhere: their own pages and feeds are rendered again, and
+    /// every other file is the last good build's (see [`render::bodies`]). `None` when
+    /// the changes since that build are of another kind, or when the new text has
+    /// problems (the full build then reports them as it always does).
+    fn bodies(&mut self) -> io::Result<Option<Build>> {
+        let options = &self.options;
+        let Some(last) = self.last.as_mut() else {
+            return Ok(None);
+        };
+        if self.everything
+            || options.offline
+            || options.external
+            || privacy::names_digest() != last.names
+        {
+            return Ok(None);
+        }
+        let root = &options.root;
+        let mut site = last.site.clone();
+        let mut edited = Vec::new();
+        let mut warnings = Vec::new();
+        let mut sources = last.sources.clone();
+        for rel in &self.changes {
+            let role = content::role(rel);
+            if role == Role::Ignored {
+                continue;
+            }
+            // Created, removed or replaced by something else: the pages listed change.
+            if !fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file()) {
+                return Ok(None);
+            }
+            let Ok(file) = source::read(root, rel, last.config.max_file_size) else {
+                return Ok(None);
+            };
+            let config = &last.config;
+            let found = match role {
+                Role::Article => renew(
+                    &mut site.articles,
+                    &file,
+                    |a| &a.path,
+                    || Article::parse(&file, root, config),
+                )
+                .map(|(i, found)| (Edited::Article(i), found)),
+                Role::Page => renew(
+                    &mut site.pages,
+                    &file,
+                    |p| &p.path,
+                    || Page::parse(&file, config),
+                )
+                .map(|(i, found)| (Edited::Page(i), found)),
+                Role::Other | Role::Ignored => None,
+            };
+            let Some((edit, found)) = found else {
+                return Ok(None);
+            };
+            edited.push(edit);
+            // The file's earlier warnings are replaced by its new ones.
+            sources.remove(rel);
+            if !found.is_empty() {
+                sources.insert(rel, file.text);
+            }
+            warnings.extend(found);
+        }
+        let sink = MemorySink::new(root);
+        let (outcome, found, _) = crate::through_gates(root, &last.config, &sink, |gates| {
+            let (config, theme, images) = (&last.config, &last.theme, &last.images);
+            render::bodies(&site, config, theme, images, gates, &last.plan, &edited)
+        })?;
+        let mut generated = Generated {
+            pages: outcome.pages,
+            diagnostics: last
+                .warnings
+                .iter()
+                .filter(|d| !self.changes.contains(&d.path))
+                .cloned()
+                .chain(warnings)
+                .collect(),
+            sources,
+        };
+        generated = crate::finish(generated, options);
+        if generated.has_errors() || !outcome.diagnostics.is_empty() || !found.is_empty() {
+            return Ok(None);
+        }
+        let mut files = Files::clone(&last.files);
+        files.extend(sink.into_files());
+        let files = Arc::new(files);
+        last.files = Arc::clone(&files);
+        last.site = site;
+        last.warnings = generated.diagnostics.clone();
+        last.sources = generated.sources.clone();
+        last.search_behind |= !edited.is_empty();
+        self.changes.clear();
+        Ok(Some(Build {
+            generated,
+            files: Some(files),
+            rendered: outcome.rendered,
+            search_behind: last.search_behind,
+        }))
+    }
+
+    /// Renews what the last build left behind: the search index, after a save that
+    /// changed only bodies. Returns the site with the new index, or `None` when nothing
+    /// was behind.
+    pub fn finish(&mut self) -> io::Result<Option<Build>> {
+        let root = &self.options.root;
+        let Some(last) = self.last.as_mut().filter(|last| last.search_behind) else {
+            return Ok(None);
+        };
+        let sink = MemorySink::new(root);
+        let ((), found, masked) = crate::through_gates(root, &last.config, &sink, |gates| {
+            let (config, theme, images) = (&last.config, &last.theme, &last.images);
+            let memo = &last.fingerprints;
+            let index = render::search(&last.site, config, theme, images, memo);
+            index.into_iter().try_for_each(|file| gates.put(file))
+        })?;
+        last.search_behind = false;
+        let mut generated = Generated {
+            pages: last.plan.jobs(),
+            diagnostics: last.warnings.clone(),
+            sources: last.sources.clone(),
+        };
+        if !found.is_empty() {
+            // Pages and index are made from the same text, so this is unlikely; but a
+            // name the gate finds in the index must stop the preview all the same.
+            generated.diagnostics.extend(found);
+            generated.sources.extend(masked);
+            self.everything = true;
+            return Ok(Some(Build {
+                generated: crate::finish(generated, &self.options),
+                files: None,
+                rendered: 0,
+                search_behind: false,
+            }));
+        }
+        let index = sink.into_files();
+        let mut files = Files::clone(&last.files);
+        for path in &last.plan.search {
+            files.remove(path);
+        }
+        last.plan.search = index.keys().cloned().collect();
+        files.extend(index);
+        let files = Arc::new(files);
+        last.files = Arc::clone(&files);
+        Ok(Some(Build {
+            generated,
+            files: Some(files),
+            rendered: 0,
+            search_behind: false,
+        }))
+    }
+}
+
+/// An article or page whose body alone changed.
+trait Body: Sized {
+    fn differs_only_in_body(&self, other: &Self) -> bool;
+}
+
+impl Body for Article {
+    fn differs_only_in_body(&self, other: &Self) -> bool {
+        Article::differs_only_in_body(self, other)
+    }
+}
+
+impl Body for Page {
+    fn differs_only_in_body(&self, other: &Self) -> bool {
+        Page::differs_only_in_body(self, other)
+    }
+}
+
+/// Replaces the item of `items` that `file` holds with what `parse` makes of it now,
+/// when that differs from it in its body alone. Returns its index and its warnings;
+/// `None` when the file held no item, has errors, or changed more than its body.
+fn renew<T: Body>(
+    items: &mut [Arc<T>],
+    file: &SourceFile,
+    path: impl Fn(&T) -> &PathBuf,
+    parse: impl FnOnce() -> content::Checked<T>,
+) -> Option<(usize, Vec<Diagnostic>)> {
+    let i = items.iter().position(|item| *path(item) == file.path)?;
+    let (new, found) = parse().ok()?;
+    if !items[i].differs_only_in_body(&new) {
+        return None;
+    }
+    items[i] = Arc::new(new);
+    Some((i, found))
 }

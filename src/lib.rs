@@ -130,15 +130,27 @@ struct Memory<'a> {
     previous: &'a render::Fingerprints,
 }
 
-/// The pipeline, with or without memory of earlier builds; with it, also returns what
-/// rendering found (which pages were unchanged, the new fingerprints). `work` says
-/// whether images are encoded or only decoded (`check`).
+/// What a build that reached rendering made, besides its files: what `serve` keeps to
+/// renew parts of the site without building it all again.
+struct Made {
+    outcome: render::Outcome,
+    site: content::Site,
+    config: Config,
+    theme: theme::Theme,
+    images: images::Images,
+    /// The digest of the protected names from outside the site.
+    names: u64,
+}
+
+/// The pipeline, with or without memory of earlier builds. Also returns what it made
+/// when it got as far as rendering. `work` says whether images are encoded or only
+/// decoded (`check`).
 fn pipeline(
     options: &Options,
     sink: &dyn render::Sink,
     work: images::Work,
     memory: Option<Memory<'_>>,
-) -> io::Result<(Generated, Option<render::Outcome>)> {
+) -> io::Result<(Generated, Option<Made>)> {
     let root = &options.root;
     let config_path = root.join(config::CONFIG_FILE);
     if !config_path.is_file() {
@@ -194,9 +206,7 @@ fn pipeline(
             .diagnostics
             .extend(links::check(&loaded.site.incidents));
     }
-    // Every file goes through the gates in this order: nothing loaded from another
-    // host, no protected name, no image metadata, then (offline edition) every link
-    // made relative.
+    // The offline edition's rewriter comes after the gates, just before the output.
     let offline = options
         .offline
         .then(|| offline::Offline::new(root, &config, sink));
@@ -204,46 +214,70 @@ fn pipeline(
         Some(offline) => offline,
         None => sink,
     };
-    let clean = images::MetadataGate::new(root, sink);
-    let gate = privacy::PrivacyGate::new(root, &config, &clean)?;
-    let resources = resources::ResourceGate::new(root, &config, &gate);
-    let (limit, cache) = (config.max_image_size, &options.image_cache);
-    let published = images::publish(root, &theme.assets, limit, cache, work, &resources)?;
-    generated.diagnostics.extend(published.diagnostics);
-    if generated.has_errors() {
+    let names = privacy::names_digest();
+    let site = &loaded.site;
+    let (made, found, masked) = through_gates(root, &config, sink, |gates| {
+        let (limit, cache) = (config.max_image_size, &options.image_cache);
+        let published = images::publish(root, &theme.assets, limit, cache, work, gates)?;
+        if published.diagnostics.iter().any(Diagnostic::is_error) {
+            return Ok((published.diagnostics, None));
+        }
+        let incremental = memory.map(|m| render::Incremental {
+            previous: m.previous,
+            config: {
+                let mut h = render::fingerprint::hasher();
+                (&config_file.text, &options.base_url, options.drafts).hash(&mut h);
+                // Names from the secret file decide which pages may be published too.
+                h.write_u64(names);
+                published.images.hash(&mut h);
+                h.finish()
+            },
+        });
+        let index = work == images::Work::Publish;
+        let images = &published.images;
+        let outcome = render::site(site, &config, &theme, images, gates, index, incremental)?;
+        Ok((published.diagnostics, Some((outcome, published.images))))
+    })?;
+    let (published, rendered) = made;
+    generated.diagnostics.extend(published);
+    let Some((mut outcome, images)) = rendered else {
         return Ok((finish(generated, options), None));
-    }
-    let incremental = memory.map(|m| render::Incremental {
-        previous: m.previous,
-        config: {
-            let mut h = render::fingerprint::hasher();
-            (&config_file.text, &options.base_url, options.drafts).hash(&mut h);
-            // Names from the secret file decide which pages may be published too.
-            let names = std::env::var_os(privacy::FORBIDDEN_FILE_VAR);
-            names.as_ref().and_then(|f| fs::read(f).ok()).hash(&mut h);
-            published.images.hash(&mut h);
-            h.finish()
-        },
-    });
-    let images = &published.images;
-    let mut outcome = render::site(
-        &loaded.site,
-        &config,
-        &theme,
-        images,
-        &resources,
-        work == images::Work::Publish,
-        incremental,
-    )?;
+    };
     generated.pages = outcome.pages;
     generated.diagnostics.append(&mut outcome.diagnostics);
-    generated.diagnostics.extend(resources.violations());
-    let (leaks, masked) = gate.violations();
-    generated.diagnostics.extend(leaks);
+    generated.diagnostics.extend(found);
     // Quote files that hold protected names with the names masked.
     generated.sources.extend(masked);
-    generated.diagnostics.extend(clean.violations());
-    Ok((finish(generated, options), Some(outcome)))
+    let made = Made {
+        outcome,
+        site: loaded.site,
+        config,
+        theme,
+        images,
+        names,
+    };
+    Ok((finish(generated, options), Some(made)))
+}
+
+/// Runs `f` with a sink that hands each file through the gates, in this order, before
+/// `sink`: nothing loaded from another host, no protected name, no image metadata.
+/// Returns what `f` returned, what the gates found, and the texts they quote (with the
+/// protected names masked).
+fn through_gates<R>(
+    root: &Path,
+    config: &Config,
+    sink: &dyn render::Sink,
+    f: impl FnOnce(&dyn render::Sink) -> io::Result<R>,
+) -> io::Result<(R, Vec<Diagnostic>, Sources)> {
+    let clean = images::MetadataGate::new(root, sink);
+    let privacy = privacy::PrivacyGate::new(root, config, &clean)?;
+    let resources = resources::ResourceGate::new(root, config, &privacy);
+    let made = f(&resources)?;
+    let mut found = resources.violations();
+    let (leaks, masked) = privacy.violations();
+    found.extend(leaks);
+    found.extend(clean.violations());
+    Ok((made, found, masked))
 }
 
 fn finish(mut generated: Generated, options: &Options) -> Generated {

@@ -35,6 +35,13 @@ use crate::trace;
 /// The environment variable naming a file of protected names, one per line.
 pub const FORBIDDEN_FILE_VAR: &str = "ADVOCATE_FORBIDDEN_FILE";
 
+/// A digest of the file named by [`FORBIDDEN_FILE_VAR`] as it is now (0 without one):
+/// when it changes, every page must pass the gate again.
+pub(crate) fn names_digest() -> u64 {
+    let names = std::env::var_os(FORBIDDEN_FILE_VAR).and_then(|f| std::fs::read(f).ok());
+    names.map_or(0, |bytes| xxhash_rust::xxh3::xxh3_64(&bytes))
+}
+
 /// Longest name, in words, that a hash can stand for.
 pub const MAX_WORDS: usize = 4;
 

@@ -29,7 +29,7 @@ use tokio::sync::broadcast;
 
 use crate::Options;
 use crate::diagnostics;
-use crate::incremental::{Files, Session};
+use crate::incremental::{Build, Files, Session};
 
 /// Where the reload events are streamed; outside any page address a site can have.
 pub const EVENTS_PATH: &str = "/__advocate/events";
@@ -58,7 +58,7 @@ struct Preview {
     files: RwLock<Arc<Files>>,
     /// The latest build's diagnostics, as text, when it failed.
     errors: RwLock<Option<String>>,
-    reload: broadcast::Sender<()>,
+    reload: broadcast::Sender<Message>,
 }
 
 /// Runs the preview server until Ctrl-C.
@@ -209,26 +209,64 @@ fn note_change(session: &mut Session, event: notify::Result<notify::Event>) -> b
 }
 
 /// Builds the site and updates what is served; prints one line (or the diagnostics).
+/// When the save changed only the text of articles or pages, the open tab reloads as
+/// soon as their pages are ready, and the search index follows.
 fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
     let started = Instant::now();
     let build = session.build()?;
+    let published = publish(preview, &build, started, Message::Reload);
+    if published && build.search_behind {
+        let started = Instant::now();
+        if let Some(index) = session.finish()? {
+            publish(preview, &index, started, Message::Index);
+        }
+    }
+    Ok(())
+}
+
+/// What the open tabs are told after a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Message {
+    /// Reload.
+    Reload,
+    /// The search index was renewed: pages that loaded part of it reload.
+    Index,
+}
+
+impl Message {
+    fn data(self) -> &'static str {
+        match self {
+            Message::Reload => "reload",
+            Message::Index => "index",
+        }
+    }
+}
+
+/// Serves `build` when it succeeded, or the overlay with its diagnostics when it did
+/// not; prints one line, and tells the open tabs. Returns whether it succeeded.
+fn publish(preview: &Preview, build: &Build, started: Instant, message: Message) -> bool {
     let generated = &build.generated;
     let text = diagnostics::render(&generated.diagnostics, &generated.sources, false);
-    match build.files {
+    let ok = match &build.files {
         Some(files) => {
             if let Ok(mut current) = preview.files.write() {
-                *current = files;
+                *current = Arc::clone(files);
             }
             if let Ok(mut errors) = preview.errors.write() {
                 *errors = None;
             }
-            eprint!("{text}");
-            eprintln!(
-                "rebuilt {} pages ({} rendered) in {} ms",
-                generated.pages,
-                build.rendered,
-                started.elapsed().as_millis()
-            );
+            let ms = started.elapsed().as_millis();
+            match message {
+                Message::Reload => {
+                    eprint!("{text}");
+                    eprintln!(
+                        "rebuilt {} pages ({} rendered) in {ms} ms",
+                        generated.pages, build.rendered,
+                    );
+                }
+                Message::Index => eprintln!("renewed the search index in {ms} ms"),
+            }
+            true
         }
         None => {
             let summary = diagnostics::summary(&generated.diagnostics);
@@ -237,10 +275,12 @@ fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
             }
             eprint!("{text}");
             eprintln!("error: {summary}; still serving the last good build");
+            false
         }
-    }
-    let _ = preview.reload.send(());
-    Ok(())
+    };
+    let message = if ok { message } else { Message::Reload };
+    let _ = preview.reload.send(message);
+    ok
 }
 
 async fn events_handler(
@@ -250,7 +290,9 @@ async fn events_handler(
     let events = stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                Ok(()) => return Some((Ok(Event::default().data("reload")), receiver)),
+                Ok(message) => {
+                    return Some((Ok(Event::default().data(message.data())), receiver));
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -331,7 +373,9 @@ const RELOAD_JS: &str = concat!(
     "(function(){var k=\"advocate-scroll\";",
     "try{var y=sessionStorage.getItem(k);if(y!==null){sessionStorage.removeItem(k);window.scrollTo(0,+y);}}catch(e){}",
     "var s=new EventSource(\"/__advocate/events\");",
-    "s.onmessage=function(){try{sessionStorage.setItem(k,String(window.scrollY));}catch(e){}location.reload();};})();\n"
+    // After a new search index, only a page that loaded part of the old one reloads.
+    "s.onmessage=function(e){if(e.data===\"index\"&&![].some.call(document.scripts,function(x){return x.src.indexOf(\"/search/data/\")>0;}))return;",
+    "try{sessionStorage.setItem(k,String(window.scrollY));}catch(e){}location.reload();};})();\n"
 );
 const OVERLAY_CSS: &str = "#advocate-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace}\n#advocate-errors p{font:bold 18px system-ui,sans-serif;margin:0 0 1rem}\n#advocate-errors pre{white-space:pre-wrap;margin:0}\n";
 /// Where the script and the style are served.

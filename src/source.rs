@@ -80,13 +80,21 @@ pub fn list(root: &Path, dir: &str, ext: &str) -> io::Result<Vec<PathBuf>> {
         let entry = entry?;
         let path = entry.path();
         let name = entry.file_name();
-        let hidden = name.to_string_lossy().starts_with('.');
-        if !hidden && entry.file_type()?.is_file() && path.extension().is_some_and(|e| e == ext) {
+        if is_listed(&path, ext) && entry.file_type()?.is_file() {
             files.push(Path::new(dir).join(name));
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// Whether [`list`] takes a file of this name (not hidden, extension `ext`), were it in
+/// the folder listed.
+pub fn is_listed(path: &Path, ext: &str) -> bool {
+    let hidden = path
+        .file_name()
+        .is_none_or(|name| name.to_string_lossy().starts_with('.'));
+    !hidden && path.extension().is_some_and(|e| e == ext)
 }
 
 /// Every file under `root/dir`, recursively, relative to `root/dir`, sorted. Hidden files

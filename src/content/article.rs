@@ -60,7 +60,7 @@ struct PageFrontMatter {
 
 /// A reference from an article to an incident, kept with its place in the file so that a
 /// dangling id can be pointed at.
-#[derive(Debug, Clone, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IncidentRef {
     /// The incident id as written.
     pub id: String,
@@ -70,7 +70,7 @@ pub struct IncidentRef {
 
 /// The `translation_key` shared by the translations of one article or page, kept with
 /// its place in the file so that a duplicate can be pointed at.
-#[derive(Debug, Clone, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TranslationKey {
     /// The key as written.
     pub key: String,
@@ -139,6 +139,43 @@ pub struct Page {
 }
 
 impl Article {
+    /// Whether `other` is this article with another body: the same file, front matter
+    /// and all. What the rest of the site shows of an article is then unchanged.
+    pub fn differs_only_in_body(&self, other: &Article) -> bool {
+        // Every field but the body, named, so that a new field must be added here.
+        let Article {
+            path,
+            slug,
+            lang,
+            title,
+            date,
+            updated,
+            summary,
+            authors,
+            tags,
+            incidents,
+            translation_key,
+            draft,
+            image,
+            corrections,
+            body: _,
+        } = self;
+        *path == other.path
+            && *slug == other.slug
+            && *lang == other.lang
+            && *title == other.title
+            && *date == other.date
+            && *updated == other.updated
+            && *summary == other.summary
+            && *authors == other.authors
+            && *tags == other.tags
+            && *incidents == other.incidents
+            && *translation_key == other.translation_key
+            && *draft == other.draft
+            && *image == other.image
+            && *corrections == other.corrections
+    }
+
     /// Parses and validates an article file and renders its body.
     pub fn parse(file: &SourceFile, root: &Path, config: &Config) -> super::Checked<Article> {
         let path = file.path.as_path();
@@ -217,6 +254,32 @@ impl Article {
 }
 
 impl Page {
+    /// Whether `other` is this page with another body (see
+    /// [`Article::differs_only_in_body`]).
+    pub fn differs_only_in_body(&self, other: &Page) -> bool {
+        let Page {
+            path,
+            slug,
+            lang,
+            title,
+            summary,
+            translation_key,
+            draft,
+            updated,
+            weight,
+            body: _,
+        } = self;
+        *path == other.path
+            && *slug == other.slug
+            && *lang == other.lang
+            && *title == other.title
+            && *summary == other.summary
+            && *translation_key == other.translation_key
+            && *draft == other.draft
+            && *updated == other.updated
+            && *weight == other.weight
+    }
+
     /// Parses and validates a standalone page and renders its body.
     pub fn parse(file: &SourceFile, config: &Config) -> super::Checked<Page> {
         let path = file.path.as_path();

@@ -34,6 +34,44 @@ pub const INCIDENTS_DIR: &str = "content/incidents";
 /// Folder of standalone pages.
 pub const PAGES_DIR: &str = "content/pages";
 
+/// What a file of the site is to [`load`], by its path relative to the site root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An article's file.
+    Article,
+    /// A standalone page's file.
+    Page,
+    /// An incident record, a content folder itself, or a file outside `content/`: it
+    /// may change anything.
+    Other,
+    /// A file `load` never reads, such as an editor's swap file.
+    Ignored,
+}
+
+/// What the file at `rel` is to [`load`]: the same rules as its listing of folders.
+pub fn role(rel: &Path) -> Role {
+    let folders = [
+        (ARTICLES_DIR, "md", Role::Article),
+        (PAGES_DIR, "md", Role::Page),
+        (INCIDENTS_DIR, "toml", Role::Other),
+    ];
+    let mut role = match rel.starts_with("content") {
+        true => Role::Ignored,
+        false => Role::Other,
+    };
+    for (dir, ext, kind) in folders {
+        let dir = Path::new(dir);
+        if dir.starts_with(rel) {
+            // The folder itself, or one holding it: renamed or removed, perhaps.
+            return Role::Other;
+        }
+        if rel.parent() == Some(dir) && source::is_listed(rel, ext) {
+            role = kind;
+        }
+    }
+    role
+}
+
 /// Top-level URL segments the generator uses itself; a page may not take one as its slug.
 pub const RESERVED_SLUGS: &[&str] = &[
     "articles",
@@ -454,5 +492,36 @@ pub(crate) fn check_url(
             .at(Some(url.span()))
             .help("copy the full address from the browser's address bar"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_placed_as_the_listing_would_place_them() {
+        let cases = [
+            ("content/articles/x.md", Role::Article),
+            ("content/pages/about.md", Role::Page),
+            ("content/incidents/2023-10-tumen.toml", Role::Other),
+            // Editor leftovers and files the listing skips.
+            ("content/articles/.x.md.swp", Role::Ignored),
+            ("content/articles/.#x.md", Role::Ignored),
+            ("content/articles/x.md~", Role::Ignored),
+            ("content/articles/4913", Role::Ignored),
+            ("content/articles/notes/x.md", Role::Ignored),
+            ("content/pages/about.toml", Role::Ignored),
+            // A content folder itself, or one holding it, may have been renamed.
+            ("content/articles", Role::Other),
+            ("content", Role::Other),
+            ("", Role::Other),
+            // Anything outside content/.
+            ("templates/base.html", Role::Other),
+            ("themes/default/templates/article.html", Role::Other),
+        ];
+        for (path, role) in cases {
+            assert_eq!(super::role(Path::new(path)), role, "{path}");
+        }
     }
 }

@@ -27,7 +27,7 @@ use tera::{Context, Value};
 
 use crate::chronology::{self, Filter, PlaceGroup, YearFigures};
 use crate::config::Config;
-use crate::content::{Article, Confidence, Incident, Kind, Site, TranslationKey};
+use crate::content::{Article, Confidence, Incident, Kind, Page, Site, TranslationKey};
 use crate::diagnostics::Diagnostic;
 use crate::images::Images;
 use crate::markdown::InternalLink;
@@ -36,8 +36,7 @@ use crate::theme::{Theme, template_error};
 pub use fingerprint::Fingerprints;
 use fingerprint::identity;
 use views::{
-    LinkView, PageNumberView, PageView, PaginatorView, SiteView, TagView, TranslationView,
-    ViewBuilder,
+    LinkView, PageNumberView, PaginatorView, SiteView, TagView, TranslationView, ViewBuilder,
 };
 
 /// One file of the finished site.
@@ -78,12 +77,14 @@ struct Job {
 }
 
 /// Views built at render time.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Deferred {
     /// `article`, for the article at this index of the language's articles.
     Article(usize),
     /// `incident`, for the incident at this index of the site's incidents.
     Incident(usize),
+    /// `page`, for the standalone page at this index of the site's pages.
+    Page(usize),
 }
 
 /// Everything a deferred view is built from, and so everything its fingerprint covers:
@@ -94,6 +95,7 @@ enum Inputs<'a> {
         incidents: Vec<&'a Incident>,
     },
     Incident(&'a Incident),
+    Page(&'a Page),
 }
 
 /// Where an article's summary is found again: its language and identity.
@@ -141,6 +143,10 @@ impl Hash for Inputs<'_> {
                 state.write_u8(1);
                 state.write_usize(identity(*incident));
             }
+            Inputs::Page(page) => {
+                state.write_u8(2);
+                state.write_usize(identity(*page));
+            }
         }
     }
 }
@@ -159,6 +165,7 @@ impl Inputs<'_> {
             Inputs::Incident(incident) => {
                 ("incident", Value::from_serializable(&b.incident(incident)))
             }
+            Inputs::Page(page) => ("page", Value::from_serializable(&b.page(page))),
         }
     }
 }
@@ -191,6 +198,36 @@ pub struct Outcome {
     /// The fingerprint of every page, to pass to the next build. Only with
     /// [`Incremental`].
     pub fingerprints: Option<Fingerprints>,
+    /// The pages and files of this build, for [`bodies`] and [`search`] to renew some of
+    /// them. Only with [`Incremental`].
+    pub plan: Option<Plan>,
+}
+
+/// What the pages of a build were made from, kept by `serve`: a save that changes only
+/// the text of articles or pages then renders those pages alone ([`bodies`]).
+pub struct Plan {
+    jobs: Vec<Job>,
+    /// Every output path, and every asset's: where internal links may lead.
+    existing: FxHashSet<String>,
+    /// The files of the search index.
+    pub search: Vec<String>,
+}
+
+impl Plan {
+    /// The number of HTML pages.
+    pub fn jobs(&self) -> usize {
+        self.jobs.len()
+    }
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("jobs", &self.jobs.len())
+            .field("existing", &self.existing.len())
+            .field("search", &self.search.len())
+            .finish()
+    }
 }
 
 /// What a build that renders only what changed needs to know of the one before.
@@ -250,12 +287,7 @@ pub fn site(
     };
     let languages: Vec<Language<'_>> = (config.languages.iter().enumerate())
         .map(|(index, lang)| {
-            let builder = ViewBuilder {
-                config,
-                strings: &theme.strings[lang],
-                prefix: lang_prefix(config, lang),
-                images,
-            };
+            let builder = ViewBuilder::new(config, theme, images, lang);
             Language::new(site, builder, lang, index, memo)
         })
         .collect();
@@ -289,6 +321,7 @@ pub fn site(
         .map(|f| f.path.clone())
         .chain(reused.iter().cloned())
         .collect();
+    let search_paths: Vec<String> = index.iter().map(|f| f.path.clone()).collect();
     files.extend(index);
     for language in &languages {
         files.push(xml::feed(site, config, &language.builder, language.lang));
@@ -320,7 +353,7 @@ pub fn site(
     // Every page that will exist is known before anything is rendered: check the links.
     let mut existing = generated;
     existing.extend(theme.assets.keys().cloned());
-    let links = check_links(site, &existing);
+    let links = check_links(bodies_of(site), &existing);
     if !links.is_empty() {
         return Ok(Outcome {
             diagnostics: links,
@@ -399,7 +432,113 @@ pub fn site(
         terms,
         data: (incidents.unwrap_or_default(), data_paths),
     });
+    if outcome.fingerprints.is_some() {
+        outcome.plan = Some(Plan {
+            jobs,
+            existing,
+            search: search_paths,
+        });
+    }
     Ok(outcome)
+}
+
+/// An article or page whose text alone changed since the build a [`Plan`] was made for.
+#[derive(Debug, Clone, Copy)]
+pub enum Edited {
+    /// The article at this index of the site's articles.
+    Article(usize),
+    /// The page at this index of the site's pages.
+    Page(usize),
+}
+
+/// Renders again the files that show the text of `edited` items, which differ from the
+/// items of the build `plan` was made for in their bodies alone, and checks their
+/// internal links. Of that build's files, only these can change: the items' own pages
+/// and their languages' feeds (which carry articles' full text), and the search index,
+/// which [`search`] makes. Nothing else reads a body, so every other file is as that
+/// build left it; the incremental tests compare the result with a full build.
+pub fn bodies(
+    site: &Site,
+    config: &Config,
+    theme: &Theme,
+    images: &Images,
+    sink: &dyn Sink,
+    plan: &Plan,
+    edited: &[Edited],
+) -> io::Result<Outcome> {
+    let texts = edited.iter().map(|&e| match e {
+        Edited::Article(i) => (&site.articles[i].path, &site.articles[i].body.links),
+        Edited::Page(i) => (&site.pages[i].path, &site.pages[i].body.links),
+    });
+    let links = check_links(texts, &plan.existing);
+    if !links.is_empty() {
+        return Ok(Outcome {
+            diagnostics: links,
+            ..Outcome::default()
+        });
+    }
+    let position = |lang: &str| config.languages.iter().position(|l| l == lang);
+    let languages = Language::all_bare(site, config, theme, images);
+    // The pages to render, as their jobs know them: by language and deferred view.
+    let mut targets: Vec<(usize, Deferred)> = Vec::new();
+    let mut feeds: Vec<usize> = Vec::new();
+    for &e in edited {
+        match e {
+            Edited::Article(i) => {
+                let article = &*site.articles[i];
+                let Some(language) = position(&article.lang) else {
+                    continue;
+                };
+                let among = &languages[language].articles;
+                if let Some(k) = among.iter().position(|a| identity(*a) == identity(article)) {
+                    targets.push((language, Deferred::Article(k)));
+                }
+                feeds.push(language);
+            }
+            Edited::Page(i) => {
+                if let Some(language) = position(&site.pages[i].lang) {
+                    targets.push((language, Deferred::Page(i)));
+                }
+            }
+        }
+    }
+    feeds.sort_unstable();
+    feeds.dedup();
+    let jobs: Vec<&Job> = (plan.jobs.iter())
+        .filter(|job| {
+            job.deferred
+                .is_some_and(|d| targets.contains(&(job.language, d)))
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    for job in &jobs {
+        match render_job(job, &languages[job.language], theme) {
+            Ok(file) => sink.put(file)?,
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for language in feeds.into_iter().map(|l| &languages[l]) {
+        sink.put(xml::feed(site, config, &language.builder, language.lang))?;
+    }
+    Ok(Outcome {
+        diagnostics,
+        pages: plan.jobs.len(),
+        rendered: jobs.len(),
+        ..Outcome::default()
+    })
+}
+
+/// The search index of every language, as [`site`] makes it; the words of items that
+/// `memo`'s build knew are taken from it.
+pub fn search(
+    site: &Site,
+    config: &Config,
+    theme: &Theme,
+    images: &Images,
+    memo: &Fingerprints,
+) -> Vec<OutputFile> {
+    let languages = Language::all_bare(site, config, theme, images);
+    search_index(site, &languages, true, Some(memo)).0
 }
 
 /// The search index of every language, and the words of each document (kept for the
@@ -521,6 +660,29 @@ impl<'a> Language<'a> {
         index: usize,
         memo: Option<&Fingerprints>,
     ) -> Self {
+        let mut language = Language::bare(site, builder, lang, index);
+        language.summarize(memo);
+        language
+    }
+
+    /// Every language of the site, [bare](Language::bare).
+    fn all_bare(
+        site: &'a Site,
+        config: &'a Config,
+        theme: &'a Theme,
+        images: &'a Images,
+    ) -> Vec<Self> {
+        (config.languages.iter().enumerate())
+            .map(|(index, lang)| {
+                let builder = ViewBuilder::new(config, theme, images, lang);
+                Language::bare(site, builder, lang, index)
+            })
+            .collect()
+    }
+
+    /// The language without the summaries that list pages share: enough to render the
+    /// pages of single items.
+    fn bare(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
         let config = builder.config;
         let articles: Vec<&Article> = site
             .articles
@@ -569,20 +731,46 @@ impl<'a> Language<'a> {
                     .push(i);
             }
         }
+        Language {
+            lang,
+            index,
+            site,
+            site_value: Value::from_serializable(&site_view),
+            strings_value: Value::from_serializable(builder.strings.table()),
+            articles,
+            article_summaries: Vec::new(),
+            incident_summaries: Vec::new(),
+            incident_index: site
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(i, inc)| (inc.id.as_str(), i))
+                .collect(),
+            articles_by_incident,
+            builder,
+        }
+    }
+
+    /// Makes the summaries of every article and incident; those of unchanged items are
+    /// taken from `memo`.
+    fn summarize(&mut self, memo: Option<&Fingerprints>) {
+        let (builder, articles, index) = (&self.builder, &self.articles, self.index);
+        let articles_by_incident = &self.articles_by_incident;
         let remembered = |key: &SummaryKey| memo?.summaries.get(key).map(|(v, _)| v.clone());
-        let article_summaries = articles
+        self.article_summaries = articles
             .par_iter()
             .map(|a| {
                 remembered(&article_key(index, a))
                     .unwrap_or_else(|| Value::from_serializable(&builder.article_summary(a)))
             })
             .collect();
-        let incident_summaries = site
+        self.incident_summaries = self
+            .site
             .incidents
             .par_iter()
             .map(|incident| {
-                let about = articles_about(&articles_by_incident, incident);
-                remembered(&incident_key(index, incident, about, &articles)).unwrap_or_else(|| {
+                let about = articles_about(articles_by_incident, incident);
+                remembered(&incident_key(index, incident, about, articles)).unwrap_or_else(|| {
                     let mut view = builder.incident_summary(incident);
                     view.articles = about
                         .iter()
@@ -595,24 +783,6 @@ impl<'a> Language<'a> {
                 })
             })
             .collect();
-        Language {
-            lang,
-            index,
-            site,
-            site_value: Value::from_serializable(&site_view),
-            strings_value: Value::from_serializable(builder.strings.table()),
-            articles,
-            article_summaries,
-            incident_summaries,
-            incident_index: site
-                .incidents
-                .iter()
-                .enumerate()
-                .map(|(i, inc)| (inc.id.as_str(), i))
-                .collect(),
-            articles_by_incident,
-            builder,
-        }
     }
 
     /// A page of this language. Its translations are the pages at the same path in the
@@ -656,6 +826,7 @@ impl<'a> Language<'a> {
                 Inputs::Article { article, incidents }
             }
             Deferred::Incident(i) => Inputs::Incident(&self.site.incidents[i]),
+            Deferred::Page(i) => Inputs::Page(&self.site.pages[i]),
         }
     }
 
@@ -814,14 +985,10 @@ impl<'a> Language<'a> {
         self.tag_jobs(site, jobs);
 
         // Standalone pages.
-        for page in site.pages.iter().filter(|pg| pg.lang == self.lang) {
-            let view = PageView {
-                title: page.title.clone(),
-                url: b.link(&format!("/{}/", page.slug)),
-                summary: page.summary.clone(),
-                updated: page.updated.map(|d| views::DateView::day(d, s)),
-                content: b.body(&page.body.html),
-            };
+        for (i, page) in site.pages.iter().enumerate() {
+            if page.lang != self.lang {
+                continue;
+            }
             let mut job = self.job(
                 format!("{p}/{}/", page.slug),
                 "page.html",
@@ -830,7 +997,7 @@ impl<'a> Language<'a> {
             );
             job.description = page.summary.clone().unwrap_or_default();
             job.translation = translation_of("page", page.translation_key.as_ref());
-            job.values.push(("page", Value::from_serializable(&view)));
+            job.deferred = Some(Deferred::Page(i));
             jobs.push(job);
         }
 
@@ -1237,10 +1404,9 @@ fn render_job(job: &Job, language: &Language<'_>, theme: &Theme) -> Result<Outpu
     })
 }
 
-/// Every internal link in Markdown must lead to a file of the output.
-fn check_links(site: &Site, existing: &FxHashSet<String>) -> Vec<Diagnostic> {
-    let bodies = site
-        .articles
+/// The internal links of every text of the site, with the file each is written in.
+fn bodies_of(site: &Site) -> impl Iterator<Item = (&PathBuf, &Vec<InternalLink>)> {
+    site.articles
         .iter()
         .map(|a| (&a.path, &a.body.links))
         .chain(site.pages.iter().map(|p| (&p.path, &p.body.links)))
@@ -1249,7 +1415,14 @@ fn check_links(site: &Site, existing: &FxHashSet<String>) -> Vec<Diagnostic> {
             std::iter::once(&i.summary.links)
                 .chain(translated)
                 .map(move |links| (&i.path, links))
-        }));
+        }))
+}
+
+/// Every internal link in Markdown must lead to a file of the output.
+fn check_links<'s>(
+    bodies: impl Iterator<Item = (&'s PathBuf, &'s Vec<InternalLink>)>,
+    existing: &FxHashSet<String>,
+) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     for (path, links) in bodies {
         for InternalLink { target, span } in links {

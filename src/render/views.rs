@@ -10,10 +10,11 @@ use serde::Serialize;
 use crate::config::Config;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
 
-use crate::content::{Article, Correction, Incident, PartialDate, Source};
+use crate::content::{Article, Correction, Incident, Page, PartialDate, Source};
 use crate::i18n::Strings;
 use crate::images::Images;
 use crate::slug;
+use crate::theme::Theme;
 
 /// The site as every template sees it, under `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -358,7 +359,17 @@ pub struct ViewBuilder<'a> {
     pub images: &'a Images,
 }
 
-impl ViewBuilder<'_> {
+impl<'a> ViewBuilder<'a> {
+    /// The builder of one language of the site.
+    pub fn new(config: &'a Config, theme: &'a Theme, images: &'a Images, lang: &str) -> Self {
+        ViewBuilder {
+            config,
+            strings: &theme.strings[lang],
+            prefix: super::lang_prefix(config, lang),
+            images,
+        }
+    }
+
     /// A link to a site path in this language.
     pub fn link(&self, site_path: &str) -> String {
         self.config.link(&format!("{}{}", self.prefix, site_path))
@@ -411,6 +422,17 @@ impl ViewBuilder<'_> {
                 .as_ref()
                 .map(|(path, alt)| self.image(path, alt)),
             corrections: CorrectionView::all(&article.corrections, self.strings),
+        }
+    }
+
+    /// A standalone page.
+    pub fn page(&self, page: &Page) -> PageView {
+        PageView {
+            title: page.title.clone(),
+            url: self.link(&format!("/{}/", page.slug)),
+            summary: page.summary.clone(),
+            updated: page.updated.map(|d| DateView::day(d, self.strings)),
+            content: self.body(&page.body.html),
         }
     }
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use advocate::Options;
+use advocate::diagnostics::render;
 use advocate::incremental::{Files, MemorySink, Session};
 
 use crate::support::TestSite;
@@ -22,29 +23,49 @@ fn options(root: &Path) -> Options {
     }
 }
 
-/// A full build from nothing, into memory.
-fn fresh(root: &Path) -> Files {
+/// A full build from nothing, into memory, with its diagnostics as `check` prints them.
+fn fresh(root: &Path) -> (Files, String) {
     let sink = MemorySink::new(root);
     let generated = advocate::generate_into(&options(root), &sink).unwrap();
     assert!(!generated.has_errors(), "{:?}", generated.diagnostics);
-    sink.into_files()
+    let printed = render(&generated.diagnostics, &generated.sources, false);
+    (sink.into_files(), printed)
 }
 
 /// Builds incrementally and compares with a fresh build; returns how many pages were
-/// rendered.
+/// rendered. A build that left the search index behind is compared without it, then
+/// again once [`Session::finish`] renewed it.
 fn rebuild_and_compare(session: &mut Session, root: &Path, step: &str) -> usize {
     let build = session.build().unwrap();
+    let (expected, printed) = fresh(root);
+    let generated = &build.generated;
     let files = build
         .files
-        .unwrap_or_else(|| panic!("{step}: {:?}", build.generated.diagnostics));
-    let expected = fresh(root);
-    let mut missing: Vec<&String> = expected
-        .keys()
-        .filter(|k| !files.contains_key(*k))
+        .unwrap_or_else(|| panic!("{step}: {:?}", generated.diagnostics));
+    let warnings = render(&generated.diagnostics, &generated.sources, false);
+    assert_eq!(warnings, printed, "{step}: the warnings of a full build");
+    if !build.search_behind {
+        compare(&files, &expected, step, |_| true);
+        return build.rendered;
+    }
+    let index = |path: &str| path.starts_with("search/data/") || path.contains("/search/data/");
+    compare(&files, &expected, step, |path| !index(path));
+    let finished = session.finish().unwrap().expect("the index to renew");
+    let files = finished.files.expect("a good index");
+    compare(&files, &expected, &format!("{step}, index renewed"), |_| {
+        true
+    });
+    assert!(session.finish().unwrap().is_none(), "{step}: nothing left");
+    build.rendered
+}
+
+/// Asserts that the files of `files` and `expected` for which `kept` holds are the same.
+fn compare(files: &Files, expected: &Files, step: &str, kept: impl Fn(&str) -> bool) {
+    let mut missing: Vec<&String> = (expected.keys())
+        .filter(|k| kept(k) && !files.contains_key(*k))
         .collect();
-    let mut extra: Vec<&String> = files
-        .keys()
-        .filter(|k| !expected.contains_key(*k))
+    let mut extra: Vec<&String> = (files.keys())
+        .filter(|k| kept(k) && !expected.contains_key(*k))
         .collect();
     missing.sort();
     extra.sort();
@@ -52,7 +73,7 @@ fn rebuild_and_compare(session: &mut Session, root: &Path, step: &str) -> usize 
     assert!(extra.is_empty(), "{step}: stale files {extra:?}");
     let mut differ: Vec<&String> = expected
         .iter()
-        .filter(|(path, bytes)| files[*path] != **bytes)
+        .filter(|(path, bytes)| kept(path) && files[*path] != **bytes)
         .map(|(path, _)| path)
         .collect();
     differ.sort();
@@ -60,7 +81,6 @@ fn rebuild_and_compare(session: &mut Session, root: &Path, step: &str) -> usize 
         differ.is_empty(),
         "{step}: differ from a full build: {differ:?}"
     );
-    build.rendered
 }
 
 /// One edit: what it does to the site, and the paths it touches.
@@ -95,6 +115,9 @@ fn rename(site: &TestSite, from: &str, to: &str) {
 
 const ORIGINS: &str = "content/articles/origins.md";
 const TUMEN: &str = "content/incidents/2023-10-tumen.toml";
+const DRAFT: &str = "content/articles/unpublished.md";
+const OCTOBER: &str = "content/articles/october-return.md";
+const METHODOLOGY: &str = "content/pages/methodology.md";
 
 fn edits() -> Vec<Edit> {
     vec![
@@ -105,6 +128,64 @@ fn edits() -> Vec<Edit> {
                 "The *famine* years.",
                 "The *famine* years, retold.",
             )
+        }),
+        edit(
+            "change an article's body while the editor writes a swap file",
+            &[ORIGINS, "content/articles/.origins.md.swp"],
+            |s| {
+                s.write("content/articles/.origins.md.swp", "swap");
+                replace(s, ORIGINS, "years, retold.", "years, told again.");
+            },
+        ),
+        // Front matter of the same length: only what it says differs, not where.
+        edit(
+            "change an article's title, not its length",
+            &[ORIGINS],
+            |s| replace(s, ORIGINS, "the famine years\"", "the famine yearz\""),
+        ),
+        edit("and back", &[ORIGINS], |s| {
+            replace(s, ORIGINS, "the famine yearz\"", "the famine years\"")
+        }),
+        edit(
+            "change an article's summary, not its length",
+            &[ORIGINS],
+            |s| replace(s, ORIGINS, "policy comes from", "policy came from"),
+        ),
+        edit(
+            "change a page's title, not its length",
+            &[METHODOLOGY],
+            |s| replace(s, METHODOLOGY, "\"Methodology\"", "\"Methodologz\""),
+        ),
+        edit("change a page's body", &[METHODOLOGY], |s| {
+            replace(s, METHODOLOGY, "own figure.", "own figure, as given.")
+        }),
+        // A warning of one file stays while others are saved, and moves with its own.
+        edit("drop an article's summary, a warning", &[OCTOBER], |s| {
+            replace(
+                s,
+                OCTOBER,
+                "summary = \"Hundreds were sent back in one night.\"\n",
+                "",
+            )
+        }),
+        edit(
+            "change the body of the article warned about",
+            &[OCTOBER],
+            |s| replace(s, OCTOBER, "Text about", "\nMore text about"),
+        ),
+        edit("change another article's body", &[ORIGINS], |s| {
+            replace(s, ORIGINS, "*famine*", "**famine**")
+        }),
+        edit("give the summary back", &[OCTOBER], |s| {
+            replace(
+                s,
+                OCTOBER,
+                "+++\n\nMore",
+                "summary = \"Hundreds were sent back in one night.\"\n+++\n\nMore",
+            )
+        }),
+        edit("change a draft's body", &[DRAFT], |s| {
+            replace(s, DRAFT, "Draft text.", "Draft text, longer.")
         }),
         edit("change an article's title", &[ORIGINS], |s| {
             replace(
@@ -274,6 +355,11 @@ fn edits() -> Vec<Edit> {
                 "articles_per_page = 1",
             )
         }),
+        edit(
+            "change an article's body after site.toml changed",
+            &[ORIGINS],
+            |s| replace(s, ORIGINS, "told again.", "told once more."),
+        ),
     ]
 }
 
@@ -354,4 +440,74 @@ fn a_failed_build_keeps_the_session_right_for_the_next_one() {
     replace(&site, ORIGINS, "date = 2023-13-15", "date = 2022-01-15");
     session.changed(&root.join(ORIGINS));
     rebuild_and_compare(&mut session, root, "recovered");
+}
+
+/// Whether any file of the search index holds `term`.
+fn indexed(files: &Files, term: &str) -> bool {
+    let key = format!("\"{term}\":");
+    files.iter().any(|(path, bytes)| {
+        path.starts_with("search/data/") && String::from_utf8_lossy(bytes).contains(&key)
+    })
+}
+
+#[test]
+fn a_body_edit_shows_its_page_at_once_and_the_search_index_after() {
+    let site = TestSite::new("basic");
+    let root = site.root();
+    let mut session = Session::new(options(root));
+    rebuild_and_compare(&mut session, root, "first build");
+
+    replace(
+        &site,
+        ORIGINS,
+        "The *famine* years.",
+        "The *famine* years of hardship.",
+    );
+    session.changed(&root.join(ORIGINS));
+    let build = session.build().unwrap();
+    assert_eq!(build.rendered, 1, "the article's page alone");
+    assert!(build.search_behind);
+    let files = build.files.unwrap();
+    let page = String::from_utf8_lossy(&files["articles/origins/index.html"]).into_owned();
+    assert!(page.contains("years of hardship"), "{page}");
+    let feed = String::from_utf8_lossy(&files["feed.xml"]).into_owned();
+    assert!(
+        feed.contains("years of hardship"),
+        "the feed carries the full text"
+    );
+    assert!(!indexed(&files, "hardship"), "the index follows later");
+
+    let finished = session.finish().unwrap().expect("an index to renew");
+    assert!(indexed(&finished.files.unwrap(), "hardship"));
+    assert!(session.finish().unwrap().is_none());
+}
+
+#[test]
+fn a_body_edit_that_breaks_a_link_is_reported_as_check_reports_it() {
+    let site = TestSite::new("basic");
+    let root = site.root();
+    let mut session = Session::new(options(root));
+    rebuild_and_compare(&mut session, root, "first build");
+
+    let broken = "The *famine* years, see [this](/no-such-page/).";
+    replace(&site, ORIGINS, "The *famine* years.", broken);
+    session.changed(&root.join(ORIGINS));
+    let build = session.build().unwrap();
+    assert!(build.files.is_none());
+    let printed = render(
+        &build.generated.diagnostics,
+        &build.generated.sources,
+        false,
+    );
+    assert!(printed.contains("/no-such-page/"), "{printed}");
+    assert!(
+        printed.contains("origins.md:8"),
+        "names the file and line: {printed}"
+    );
+    let check = advocate::generate(&options(root)).unwrap();
+    assert_eq!(printed, render(&check.diagnostics, &check.sources, false));
+
+    replace(&site, ORIGINS, broken, "The *famine* years, mended.");
+    session.changed(&root.join(ORIGINS));
+    rebuild_and_compare(&mut session, root, "mended");
 }

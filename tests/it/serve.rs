@@ -259,6 +259,14 @@ fn served_site_equals_a_fresh_build_after_every_edit() {
         Box::new(|| {
             site.write("content/articles/new-report.md", "+++\ntitle = \"A new report\"\ndate = 2024-02-02\nsummary = \"New.\"\ntags = [\"jilin\"]\nincidents = [\"2023-10-tumen\"]\n+++\nBody.\n")
         }),
+        // Its text alone: the page first, the search index after.
+        Box::new(|| {
+            let p = root.join("content/articles/new-report.md");
+            let t = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("Body.", "Body, longer.");
+            std::fs::write(p, t).unwrap();
+        }),
         Box::new(|| {
             let p = root.join("content/incidents/2023-10-tumen.toml");
             let t = std::fs::read_to_string(&p)
@@ -322,7 +330,8 @@ fn served_site_equals_a_fresh_build_after_every_edit() {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            if !rel.ends_with(".html") && !rel.ends_with(".xml") && !rel.ends_with(".json") {
+            let index = rel.contains("search/data/");
+            if !index && ![".html", ".xml", ".json"].iter().any(|e| rel.ends_with(e)) {
                 continue;
             }
             let path = format!("/{}", rel.trim_end_matches("index.html"));
@@ -368,11 +377,8 @@ fn concurrent_requests_all_succeed() {
     assert_eq!(ok, 200);
 }
 
-/// The open tab is told to reload after a rebuild, over Server-Sent Events.
-#[test]
-fn a_rebuild_sends_a_reload_event() {
-    let site = TestSite::new("basic");
-    let server = Server::start(&site, 0);
+/// Opens the live-reload stream of `server`.
+fn events(server: &Server) -> TcpStream {
     let host = server.url.trim_start_matches("http://").to_owned();
     let mut stream = TcpStream::connect(&host).unwrap();
     stream
@@ -384,22 +390,61 @@ fn a_rebuild_sends_a_reload_event() {
     )
     .unwrap();
     thread::sleep(Duration::from_millis(200));
-    site.write(
-        "content/pages/new.md",
-        "+++\ntitle = \"New page\"\n+++\nHello.\n",
-    );
+    stream
+}
+
+/// Reads `stream` until what it sent contains `needle`, or ten seconds passed.
+fn read_until(stream: &mut TcpStream, needle: &str) -> String {
     let mut received = String::new();
     let mut buffer = [0u8; 1024];
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !received.contains("data: reload") && Instant::now() < deadline {
+    while !received.contains(needle) && Instant::now() < deadline {
         match stream.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => received.push_str(&String::from_utf8_lossy(&buffer[..n])),
             Err(_) => break,
         }
     }
+    received
+}
+
+/// The open tab is told to reload after a rebuild, over Server-Sent Events.
+#[test]
+fn a_rebuild_sends_a_reload_event() {
+    let site = TestSite::new("basic");
+    let server = Server::start(&site, 0);
+    let mut stream = events(&server);
+    site.write(
+        "content/pages/new.md",
+        "+++\ntitle = \"New page\"\n+++\nHello.\n",
+    );
+    let received = read_until(&mut stream, "data: reload");
     assert!(received.contains("text/event-stream"), "{received}");
     assert!(received.contains("data: reload"), "{received}");
+}
+
+/// A save that changes only an article's text reloads the tab as soon as its page is
+/// ready, then says when the search index caught up (for a tab showing search results).
+#[test]
+fn a_body_edit_reloads_first_and_renews_the_index_after() {
+    let site = TestSite::new("basic");
+    let server = Server::start(&site, 0);
+    let mut stream = events(&server);
+    let path = site.root().join("content/articles/origins.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("The *famine* years.", "The *famine* years, again."),
+    )
+    .unwrap();
+    let received = read_until(&mut stream, "data: index");
+    let reload = received.find("data: reload").expect(&received);
+    let index = received.find("data: index").expect(&received);
+    assert!(reload < index, "{received}");
+    let page = server.wait_for("/articles/origins/", "years, again.");
+    assert!(page.contains("/__advocate/reload.js"));
+    let line = server.wait_rebuild();
+    assert!(line.contains("(1 rendered)"), "{line}");
 }
 
 /// A port already in use is not fatal: the next free one is used and named.
