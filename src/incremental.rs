@@ -243,32 +243,36 @@ impl Session {
             };
             let config = &last.config;
             let found = match role {
-                Role::Article => renew(
-                    &mut site.articles,
-                    &file,
-                    |a| &a.path,
-                    || Article::parse(&file, root, config),
-                )
+                Role::Article => renew(&mut site.articles, &file, || {
+                    Article::parse(&file, root, config)
+                })
                 .map(|(i, found)| (Edited::Article(i), found)),
-                Role::Page => renew(
-                    &mut site.pages,
-                    &file,
-                    |p| &p.path,
-                    || Page::parse(&file, config),
-                )
-                .map(|(i, found)| (Edited::Page(i), found)),
+                Role::Page => renew(&mut site.pages, &file, || Page::parse(&file, config))
+                    .map(|(i, found)| (Edited::Page(i), found)),
                 Role::Other | Role::Ignored => None,
             };
             let Some((edit, found)) = found else {
                 return Ok(None);
             };
-            edited.push(edit);
             // The file's earlier warnings are replaced by its new ones.
             sources.remove(rel);
             if !found.is_empty() {
-                sources.insert(rel, file.text);
+                sources.insert(rel, file.text.clone());
             }
-            warnings.extend(found);
+            warnings.extend(found.iter().cloned());
+            // The next full build need not parse the file again.
+            let text = (!found.is_empty()).then_some(file.text);
+            match edit {
+                Edited::Article(i) => {
+                    let item = Arc::clone(&site.articles[i]);
+                    self.cache.remember_article(rel, item, (found, text));
+                }
+                Edited::Page(i) => {
+                    let item = Arc::clone(&site.pages[i]);
+                    self.cache.remember_page(rel, item, (found, text));
+                }
+            }
+            edited.push(edit);
         }
         let sink = MemorySink::new(root);
         let (outcome, found, _) = crate::through_gates(root, &last.config, &sink, |gates| {
@@ -359,18 +363,27 @@ impl Session {
     }
 }
 
-/// An article or page whose body alone changed.
+/// An article or page, whose body may change alone.
 trait Body: Sized {
+    fn path(&self) -> &Path;
     fn differs_only_in_body(&self, other: &Self) -> bool;
 }
 
 impl Body for Article {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn differs_only_in_body(&self, other: &Self) -> bool {
         Article::differs_only_in_body(self, other)
     }
 }
 
 impl Body for Page {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn differs_only_in_body(&self, other: &Self) -> bool {
         Page::differs_only_in_body(self, other)
     }
@@ -382,10 +395,13 @@ impl Body for Page {
 fn renew<T: Body>(
     items: &mut [Arc<T>],
     file: &SourceFile,
-    path: impl Fn(&T) -> &PathBuf,
     parse: impl FnOnce() -> content::Checked<T>,
 ) -> Option<(usize, Vec<Diagnostic>)> {
-    let i = items.iter().position(|item| *path(item) == file.path)?;
+    // Paths are made the same way everywhere: their bytes are compared, not their parts.
+    let path = file.path.as_os_str();
+    let i = items
+        .iter()
+        .position(|item| item.path().as_os_str() == path)?;
     let (new, found) = parse().ok()?;
     if !items[i].differs_only_in_body(&new) {
         return None;

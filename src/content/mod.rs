@@ -154,6 +154,18 @@ pub struct Cache {
 type Entries<T> = Mutex<HashMap<PathBuf, Parsed<T>>>;
 
 impl Cache {
+    /// Records the article parsed from `rel` now, with its warnings and the text they
+    /// quote, as [`load_with`] would have.
+    pub(crate) fn remember_article(&self, rel: &Path, item: Arc<Article>, found: Found) {
+        remember(&self.articles, rel, item, found);
+    }
+
+    /// Records the page parsed from `rel` now, like
+    /// [`remember_article`](Cache::remember_article).
+    pub(crate) fn remember_page(&self, rel: &Path, item: Arc<Page>, found: Found) {
+        remember(&self.pages, rel, item, found);
+    }
+
     /// Drops the entries of `path` (relative to the site root) and of any file under it.
     pub fn forget(&self, path: &Path) {
         fn drop_file<T>(entries: &Entries<T>, path: &Path) -> bool {
@@ -180,6 +192,16 @@ impl Cache {
     /// Drops every entry.
     pub fn clear(&self) {
         self.forget(Path::new(""));
+    }
+}
+
+/// The warnings of a good item, and the text of its file when there are some.
+pub(crate) type Found = (Vec<Diagnostic>, Option<String>);
+
+fn remember<T>(entries: &Entries<T>, rel: &Path, item: Arc<T>, (warnings, text): Found) {
+    if let Ok(mut map) = entries.lock() {
+        let outcome = Ok((item, warnings));
+        map.insert(rel.to_owned(), Parsed { outcome, text });
     }
 }
 

@@ -647,7 +647,8 @@ struct Language<'a> {
     article_summaries: Vec<Value>,
     incident_summaries: Vec<Value>,
     incident_index: FxHashMap<&'a str, usize>,
-    /// Incident id → indexes in `articles` of the articles reporting on it.
+    /// Incident id → indexes in `articles` of the articles reporting on it (not in a
+    /// [bare](Language::bare) language).
     articles_by_incident: FxHashMap<&'a str, Vec<usize>>,
 }
 
@@ -680,8 +681,8 @@ impl<'a> Language<'a> {
             .collect()
     }
 
-    /// The language without the summaries that list pages share: enough to render the
-    /// pages of single items.
+    /// The language without what list pages share: enough to render the pages of
+    /// single items.
     fn bare(site: &'a Site, builder: ViewBuilder<'a>, lang: &'a str, index: usize) -> Self {
         let config = builder.config;
         let articles: Vec<&Article> = site
@@ -722,15 +723,6 @@ impl<'a> Language<'a> {
             chronology_from: config.chronology.from,
             chronology_to: config.chronology.to,
         };
-        let mut articles_by_incident: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (i, article) in articles.iter().enumerate() {
-            for r in &article.incidents {
-                articles_by_incident
-                    .entry(r.id.as_str())
-                    .or_default()
-                    .push(i);
-            }
-        }
         Language {
             lang,
             index,
@@ -746,14 +738,23 @@ impl<'a> Language<'a> {
                 .enumerate()
                 .map(|(i, inc)| (inc.id.as_str(), i))
                 .collect(),
-            articles_by_incident,
+            articles_by_incident: FxHashMap::default(),
             builder,
         }
     }
 
-    /// Makes the summaries of every article and incident; those of unchanged items are
-    /// taken from `memo`.
+    /// Makes what list pages share: which articles report on each incident, and the
+    /// summaries of every article and incident (those of unchanged items are taken from
+    /// `memo`).
     fn summarize(&mut self, memo: Option<&Fingerprints>) {
+        for (i, article) in self.articles.iter().enumerate() {
+            for r in &article.incidents {
+                self.articles_by_incident
+                    .entry(r.id.as_str())
+                    .or_default()
+                    .push(i);
+            }
+        }
         let (builder, articles, index) = (&self.builder, &self.articles, self.index);
         let articles_by_incident = &self.articles_by_incident;
         let remembered = |key: &SummaryKey| memo?.summaries.get(key).map(|(v, _)| v.clone());
