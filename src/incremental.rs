@@ -72,6 +72,8 @@ pub struct Session {
     /// Whether a change since the last good build may concern every page (site.toml,
     /// `static/`, a path outside the site).
     everything: bool,
+    /// What the last build left for [`finish`](Session::finish).
+    behind: Behind,
 }
 
 /// The last good build, and what it was made from.
@@ -89,8 +91,6 @@ struct Last {
     /// Its warnings, and the texts they quote.
     warnings: Vec<Diagnostic>,
     sources: Sources,
-    /// Whether bodies were saved since the search index was made.
-    search_behind: bool,
 }
 
 /// What one build of a session gave.
@@ -101,9 +101,20 @@ pub struct Build {
     pub files: Option<Arc<Files>>,
     /// How many pages were rendered; the others were unchanged.
     pub rendered: usize,
-    /// Whether the search index is still that of an earlier build: the save changed
-    /// only the text of articles or pages, and [`Session::finish`] renews the index.
-    pub search_behind: bool,
+    /// What is not yet up to date, for [`Session::finish`] to make.
+    pub behind: Behind,
+}
+
+/// What a build of a session left for [`Session::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behind {
+    /// Nothing: the site is whole.
+    Nothing,
+    /// The search index: the save changed only the text of articles or pages.
+    SearchIndex,
+    /// Every page but the saved articles' own: the save changed what other pages show
+    /// of them (a title, tags), but not their place in the site.
+    OtherPages,
 }
 
 impl Session {
@@ -115,6 +126,7 @@ impl Session {
             last: None,
             changes: BTreeSet::new(),
             everything: false,
+            behind: Behind::Nothing,
         }
     }
 
@@ -144,13 +156,21 @@ impl Session {
     }
 
     /// Builds the site, parsing only the files not parsed before and rendering only the
-    /// pages whose inputs changed since the last good build. When only the text of
-    /// articles or pages changed, only their pages are rendered, and the search index is
-    /// left to [`finish`](Session::finish).
+    /// pages whose inputs changed since the last good build.
+    ///
+    /// When only articles and pages were saved, and they kept their place in the site,
+    /// their own pages come first: the build renders them alone, and says in
+    /// [`Build::behind`] what [`finish`](Session::finish) must still make (the search
+    /// index, or the other pages). Call `finish` until it returns `None`.
     pub fn build(&mut self) -> io::Result<Build> {
-        if let Some(build) = self.bodies()? {
+        if let Some(build) = self.saved()? {
             return Ok(build);
         }
+        self.full()
+    }
+
+    /// A build of everything whose inputs changed.
+    fn full(&mut self) -> io::Result<Build> {
         let sink = MemorySink::new(&self.options.root);
         let none = Fingerprints::default();
         let memory = crate::Memory {
@@ -163,12 +183,13 @@ impl Session {
             crate::images::Work::Publish,
             Some(memory),
         )?;
+        self.behind = Behind::Nothing;
         let Some(made) = made.filter(|_| !generated.has_errors()) else {
             return Ok(Build {
                 generated,
                 files: None,
                 rendered: 0,
-                search_behind: false,
+                behind: Behind::Nothing,
             });
         };
         let mut files = sink.into_files();
@@ -193,7 +214,6 @@ impl Session {
                 names: made.names,
                 warnings: generated.diagnostics.clone(),
                 sources: generated.sources.clone(),
-                search_behind: false,
             }),
             _ => None,
         };
@@ -203,16 +223,18 @@ impl Session {
             rendered,
             generated,
             files: Some(files),
-            search_behind: false,
+            behind: Behind::Nothing,
         })
     }
 
-    /// The build of a save that changed only the bodies of articles or pages, and
-    /// nothing they show elsewhere: their own pages and feeds are rendered again, and
-    /// every other file is the last good build's (see [`render::bodies`]). `None` when
-    /// the changes since that build are of another kind, or when the new text has
-    /// problems (the full build then reports them as it always does).
-    fn bodies(&mut self) -> io::Result<Option<Build>> {
+    /// The build of a save of articles and pages only, all of which kept their place in
+    /// the site: their own pages and feeds are rendered again (see
+    /// [`render::own_pages`]) and every other file is the last good build's. When only
+    /// their bodies changed, that is the new site but for its search index; otherwise
+    /// it is a preview of those pages, not kept, and the full build follows. `None` when
+    /// the changes since the last good build are of another kind, or when the new text
+    /// has problems (the full build then reports them as it always does).
+    fn saved(&mut self) -> io::Result<Option<Build>> {
         let options = &self.options;
         let Some(last) = self.last.as_mut() else {
             return Ok(None);
@@ -225,8 +247,10 @@ impl Session {
             return Ok(None);
         }
         let root = &options.root;
+        let config = &last.config;
         let mut site = last.site.clone();
         let mut edited = Vec::new();
+        let mut bodies_only = true;
         let mut warnings = Vec::new();
         let mut sources = last.sources.clone();
         for rel in &self.changes {
@@ -238,22 +262,22 @@ impl Session {
             if !fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file()) {
                 return Ok(None);
             }
-            let Ok(file) = source::read(root, rel, last.config.max_file_size) else {
+            let Ok(file) = source::read(root, rel, config.max_file_size) else {
                 return Ok(None);
             };
-            let config = &last.config;
-            let found = match role {
+            let renewed = match role {
                 Role::Article => renew(&mut site.articles, &file, || {
                     Article::parse(&file, root, config)
                 })
-                .map(|(i, found)| (Edited::Article(i), found)),
+                .map(|(i, change, found)| (Edited::Article(i), change, found)),
                 Role::Page => renew(&mut site.pages, &file, || Page::parse(&file, config))
-                    .map(|(i, found)| (Edited::Page(i), found)),
+                    .map(|(i, change, found)| (Edited::Page(i), change, found)),
                 Role::Other | Role::Ignored => None,
             };
-            let Some((edit, found)) = found else {
+            let Some((edit, change, found)) = renewed else {
                 return Ok(None);
             };
+            bodies_only &= change == Change::Body;
             // The file's earlier warnings are replaced by its new ones.
             sources.remove(rel);
             if !found.is_empty() {
@@ -274,10 +298,19 @@ impl Session {
             }
             edited.push(edit);
         }
+        // An article may now name other incidents: they must exist.
+        let named = |id: &str| site.incidents.iter().any(|i| i.id == id);
+        for edit in &edited {
+            if let Edited::Article(i) = *edit
+                && !site.articles[i].incidents.iter().all(|r| named(&r.id))
+            {
+                return Ok(None);
+            }
+        }
         let sink = MemorySink::new(root);
-        let (outcome, found, _) = crate::through_gates(root, &last.config, &sink, |gates| {
-            let (config, theme, images) = (&last.config, &last.theme, &last.images);
-            render::bodies(&site, config, theme, images, gates, &last.plan, &edited)
+        let (outcome, found, _) = crate::through_gates(root, config, &sink, |gates| {
+            let (theme, images) = (&last.theme, &last.images);
+            render::own_pages(&site, config, theme, images, gates, &last.plan, &edited)
         })?;
         let mut generated = Generated {
             pages: outcome.pages,
@@ -297,27 +330,42 @@ impl Session {
         let mut files = Files::clone(&last.files);
         files.extend(sink.into_files());
         let files = Arc::new(files);
-        last.files = Arc::clone(&files);
-        last.site = site;
-        last.warnings = generated.diagnostics.clone();
-        last.sources = generated.sources.clone();
-        last.search_behind |= !edited.is_empty();
-        self.changes.clear();
+        if bodies_only {
+            last.files = Arc::clone(&files);
+            last.site = site;
+            last.warnings = generated.diagnostics.clone();
+            last.sources = generated.sources.clone();
+            self.changes.clear();
+        }
+        if !bodies_only {
+            self.behind = Behind::OtherPages;
+        } else if !edited.is_empty() {
+            self.behind = Behind::SearchIndex;
+        }
         Ok(Some(Build {
             generated,
             files: Some(files),
             rendered: outcome.rendered,
-            search_behind: last.search_behind,
+            behind: self.behind,
         }))
     }
 
-    /// Renews what the last build left behind: the search index, after a save that
-    /// changed only bodies. Returns the site with the new index, or `None` when nothing
-    /// was behind.
+    /// Makes what the last build left behind ([`Build::behind`]): the search index, or
+    /// the whole site. Returns the site made whole, or `None` when nothing was behind.
     pub fn finish(&mut self) -> io::Result<Option<Build>> {
+        match self.behind {
+            Behind::Nothing => Ok(None),
+            Behind::OtherPages => self.full().map(Some),
+            Behind::SearchIndex => self.search().map(Some),
+        }
+    }
+
+    /// The last build with a new search index.
+    fn search(&mut self) -> io::Result<Build> {
+        self.behind = Behind::Nothing;
         let root = &self.options.root;
-        let Some(last) = self.last.as_mut().filter(|last| last.search_behind) else {
-            return Ok(None);
+        let Some(last) = self.last.as_mut() else {
+            return self.full();
         };
         let sink = MemorySink::new(root);
         let ((), found, masked) = crate::through_gates(root, &last.config, &sink, |gates| {
@@ -326,7 +374,6 @@ impl Session {
             let index = render::search(&last.site, config, theme, images, memo);
             index.into_iter().try_for_each(|file| gates.put(file))
         })?;
-        last.search_behind = false;
         let mut generated = Generated {
             pages: last.plan.jobs(),
             diagnostics: last.warnings.clone(),
@@ -338,12 +385,12 @@ impl Session {
             generated.diagnostics.extend(found);
             generated.sources.extend(masked);
             self.everything = true;
-            return Ok(Some(Build {
+            return Ok(Build {
                 generated: crate::finish(generated, &self.options),
                 files: None,
                 rendered: 0,
-                search_behind: false,
-            }));
+                behind: Behind::Nothing,
+            });
         }
         let index = sink.into_files();
         let mut files = Files::clone(&last.files);
@@ -354,58 +401,71 @@ impl Session {
         files.extend(index);
         let files = Arc::new(files);
         last.files = Arc::clone(&files);
-        Ok(Some(Build {
+        Ok(Build {
             generated,
             files: Some(files),
             rendered: 0,
-            search_behind: false,
-        }))
+            behind: Behind::Nothing,
+        })
     }
 }
 
-/// An article or page, whose body may change alone.
-trait Body: Sized {
+/// How a saved article or page differs from the one the last good build had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// In its body alone.
+    Body,
+    /// In what other pages show of it, but not in its place in the site.
+    InPlace,
+}
+
+/// An article or page, as a save may change it.
+trait Saved: Sized {
     fn path(&self) -> &Path;
-    fn differs_only_in_body(&self, other: &Self) -> bool;
+    /// How `new` differs from this item, if it stays where it is.
+    fn change(&self, new: &Self) -> Option<Change>;
 }
 
-impl Body for Article {
+impl Saved for Article {
     fn path(&self) -> &Path {
         &self.path
     }
 
-    fn differs_only_in_body(&self, other: &Self) -> bool {
-        Article::differs_only_in_body(self, other)
+    fn change(&self, new: &Self) -> Option<Change> {
+        if self.differs_only_in_body(new) {
+            Some(Change::Body)
+        } else {
+            self.same_place(new).then_some(Change::InPlace)
+        }
     }
 }
 
-impl Body for Page {
+impl Saved for Page {
     fn path(&self) -> &Path {
         &self.path
     }
 
-    fn differs_only_in_body(&self, other: &Self) -> bool {
-        Page::differs_only_in_body(self, other)
+    // A page's title may be in every page's navigation.
+    fn change(&self, new: &Self) -> Option<Change> {
+        self.differs_only_in_body(new).then_some(Change::Body)
     }
 }
 
 /// Replaces the item of `items` that `file` holds with what `parse` makes of it now,
-/// when that differs from it in its body alone. Returns its index and its warnings;
-/// `None` when the file held no item, has errors, or changed more than its body.
-fn renew<T: Body>(
+/// when it kept its place. Returns its index, how it changed and its warnings; `None`
+/// when the file held no item, has errors, or moved.
+fn renew<T: Saved>(
     items: &mut [Arc<T>],
     file: &SourceFile,
     parse: impl FnOnce() -> content::Checked<T>,
-) -> Option<(usize, Vec<Diagnostic>)> {
+) -> Option<(usize, Change, Vec<Diagnostic>)> {
     // Paths are made the same way everywhere: their bytes are compared, not their parts.
     let path = file.path.as_os_str();
     let i = items
         .iter()
         .position(|item| item.path().as_os_str() == path)?;
     let (new, found) = parse().ok()?;
-    if !items[i].differs_only_in_body(&new) {
-        return None;
-    }
+    let change = items[i].change(&new)?;
     items[i] = Arc::new(new);
-    Some((i, found))
+    Some((i, change, found))
 }

@@ -29,7 +29,7 @@ use tokio::sync::broadcast;
 
 use crate::Options;
 use crate::diagnostics;
-use crate::incremental::{Build, Files, Session};
+use crate::incremental::{Behind, Build, Files, Session};
 
 /// Where the reload events are streamed; outside any page address a site can have.
 pub const EVENTS_PATH: &str = "/__advocate/events";
@@ -58,7 +58,8 @@ struct Preview {
     files: RwLock<Arc<Files>>,
     /// The latest build's diagnostics, as text, when it failed.
     errors: RwLock<Option<String>>,
-    reload: broadcast::Sender<Message>,
+    /// The files each build changed, as JSON: a list, or `"*"` for all.
+    reload: broadcast::Sender<Arc<String>>,
 }
 
 /// Runs the preview server until Ctrl-C.
@@ -209,78 +210,90 @@ fn note_change(session: &mut Session, event: notify::Result<notify::Event>) -> b
 }
 
 /// Builds the site and updates what is served; prints one line (or the diagnostics).
-/// When the save changed only the text of articles or pages, the open tab reloads as
-/// soon as their pages are ready, and the search index follows.
+/// When only articles and pages were saved, their own pages are served first and the
+/// rest of the site follows (see [`Session::build`]).
 fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
     let started = Instant::now();
-    let build = session.build()?;
-    let published = publish(preview, &build, started, Message::Reload);
-    if published && build.search_behind {
-        let started = Instant::now();
-        if let Some(index) = session.finish()? {
-            publish(preview, &index, started, Message::Index);
+    let mut build = session.build()?;
+    while publish(preview, &build, started) && build.behind != Behind::Nothing {
+        match session.finish()? {
+            Some(next) => build = next,
+            None => break,
         }
     }
     Ok(())
 }
 
-/// What the open tabs are told after a build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Message {
-    /// Reload.
-    Reload,
-    /// The search index was renewed: pages that loaded part of it reload.
-    Index,
-}
-
-impl Message {
-    fn data(self) -> &'static str {
-        match self {
-            Message::Reload => "reload",
-            Message::Index => "index",
-        }
-    }
-}
+/// More changed files than this, and every tab reloads.
+const LISTED_CHANGES: usize = 100;
 
 /// Serves `build` when it succeeded, or the overlay with its diagnostics when it did
-/// not; prints one line, and tells the open tabs. Returns whether it succeeded.
-fn publish(preview: &Preview, build: &Build, started: Instant, message: Message) -> bool {
+/// not; prints one line, and tells the open tabs which files changed (a tab reloads
+/// when its page or a file it loaded is among them). Returns whether it succeeded.
+fn publish(preview: &Preview, build: &Build, started: Instant) -> bool {
     let generated = &build.generated;
     let text = diagnostics::render(&generated.diagnostics, &generated.sources, false);
-    let ok = match &build.files {
-        Some(files) => {
-            if let Ok(mut current) = preview.files.write() {
-                *current = Arc::clone(files);
-            }
-            if let Ok(mut errors) = preview.errors.write() {
-                *errors = None;
-            }
-            let ms = started.elapsed().as_millis();
-            match message {
-                Message::Reload => {
-                    eprint!("{text}");
-                    eprintln!(
-                        "rebuilt {} pages ({} rendered) in {ms} ms",
-                        generated.pages, build.rendered,
-                    );
-                }
-                Message::Index => eprintln!("renewed the search index in {ms} ms"),
-            }
-            true
+    let ms = started.elapsed().as_millis();
+    let had_errors = preview.errors.read().is_ok_and(|e| e.is_some());
+    let Some(files) = &build.files else {
+        let summary = diagnostics::summary(&generated.diagnostics);
+        if let Ok(mut errors) = preview.errors.write() {
+            *errors = Some(format!("{text}error: {summary}"));
         }
-        None => {
-            let summary = diagnostics::summary(&generated.diagnostics);
-            if let Ok(mut errors) = preview.errors.write() {
-                *errors = Some(format!("{text}error: {summary}"));
-            }
-            eprint!("{text}");
-            eprintln!("error: {summary}; still serving the last good build");
-            false
-        }
+        eprint!("{text}");
+        eprintln!("error: {summary}; still serving the last good build");
+        // Every page shows the overlay.
+        let _ = preview.reload.send(Arc::new("\"*\"".to_owned()));
+        return false;
     };
-    let message = if ok { message } else { Message::Reload };
-    let _ = preview.reload.send(message);
-    ok
+    let old = preview
+        .files
+        .write()
+        .map(|mut current| std::mem::replace(&mut *current, Arc::clone(files)));
+    if let Ok(mut errors) = preview.errors.write() {
+        *errors = None;
+    }
+    let changed = match old {
+        // The overlay goes from every page.
+        Ok(old) if !had_errors => changed_files(&old, files),
+        _ => None,
+    };
+    let message = match &changed {
+        Some(paths) => serde_json::to_string(paths).unwrap_or_default(),
+        None => "\"*\"".to_owned(),
+    };
+    eprint!("{text}");
+    let what = match build.behind {
+        Behind::Nothing => String::new(),
+        Behind::SearchIndex => "; the search index follows".to_owned(),
+        Behind::OtherPages => "; the other pages follow".to_owned(),
+    };
+    eprintln!(
+        "rebuilt {} pages ({} rendered) in {ms} ms{what}",
+        generated.pages, build.rendered,
+    );
+    let _ = preview.reload.send(Arc::new(message));
+    true
+}
+
+/// The files that differ between two snapshots, sorted; `None` when there are too many
+/// to list.
+fn changed_files(old: &Files, new: &Files) -> Option<Vec<String>> {
+    // Unchanged files share their bytes: compare addresses before contents.
+    let same = |a: &bytes::Bytes, b: &bytes::Bytes| {
+        (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+    };
+    let mut changed: Vec<&String> = new
+        .iter()
+        .filter(|(path, bytes)| old.get(*path).is_none_or(|was| !same(was, bytes)))
+        .map(|(path, _)| path)
+        .chain(old.keys().filter(|path| !new.contains_key(*path)))
+        .collect();
+    if changed.len() > LISTED_CHANGES {
+        return None;
+    }
+    changed.sort();
+    Some(changed.into_iter().cloned().collect())
 }
 
 async fn events_handler(
@@ -291,7 +304,7 @@ async fn events_handler(
         loop {
             match receiver.recv().await {
                 Ok(message) => {
-                    return Some((Ok(Event::default().data(message.data())), receiver));
+                    return Some((Ok(Event::default().data(message.as_str())), receiver));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,
@@ -372,10 +385,16 @@ async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response
 const RELOAD_JS: &str = concat!(
     "(function(){var k=\"advocate-scroll\";",
     "try{var y=sessionStorage.getItem(k);if(y!==null){sessionStorage.removeItem(k);window.scrollTo(0,+y);}}catch(e){}",
+    // The output file a URL of this site names.
+    "function file(u){var p=new URL(u,location.href);if(p.origin!==location.origin)return null;",
+    "p=decodeURIComponent(p.pathname);return(p.slice(-1)===\"/\"?p+\"index.html\":p).slice(1);}",
+    // Whether this page, or a file it loaded, is among those changed.
+    "function shown(c){if(c.indexOf(file(location.href))>=0)return true;",
+    "var r=document.querySelectorAll(\"script[src],link[href],img\");",
+    "for(var i=0;i<r.length;i++){var u=r[i].currentSrc||r[i].src||r[i].href;if(u&&c.indexOf(file(u))>=0)return true;}return false;}",
     "var s=new EventSource(\"/__advocate/events\");",
-    // After a new search index, only a page that loaded part of the old one reloads.
-    "s.onmessage=function(e){if(e.data===\"index\"&&![].some.call(document.scripts,function(x){return x.src.indexOf(\"/search/data/\")>0;}))return;",
-    "try{sessionStorage.setItem(k,String(window.scrollY));}catch(e){}location.reload();};})();\n"
+    "s.onmessage=function(e){var c=JSON.parse(e.data);if(c!==\"*\"&&!shown(c))return;",
+    "try{sessionStorage.setItem(k,String(window.scrollY));}catch(x){}location.reload();};})();\n"
 );
 const OVERLAY_CSS: &str = "#advocate-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace}\n#advocate-errors p{font:bold 18px system-ui,sans-serif;margin:0 0 1rem}\n#advocate-errors pre{white-space:pre-wrap;margin:0}\n";
 /// Where the script and the style are served.

@@ -176,6 +176,19 @@ impl Article {
             && *corrections == other.corrections
     }
 
+    /// Whether `other` keeps this article's place in the site: its file, address,
+    /// language, date, translations and draft status. Its neighbours in every list and
+    /// its versions in other languages are then the same, and only what it says changed.
+    pub fn same_place(&self, other: &Article) -> bool {
+        let key = |a: &Article| a.translation_key.as_ref().map(|k| k.key.clone());
+        self.path == other.path
+            && self.slug == other.slug
+            && self.lang == other.lang
+            && self.date == other.date
+            && self.draft == other.draft
+            && key(self) == key(other)
+    }
+
     /// Parses and validates an article file and renders its body.
     pub fn parse(file: &SourceFile, root: &Path, config: &Config) -> super::Checked<Article> {
         let path = file.path.as_path();

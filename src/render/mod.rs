@@ -58,6 +58,7 @@ pub enum Content {
 }
 
 /// An HTML page to render.
+#[derive(Clone)]
 struct Job {
     /// Site path without the base path: `/articles/x/`, `/404.html`.
     site_path: String,
@@ -451,13 +452,17 @@ pub enum Edited {
     Page(usize),
 }
 
-/// Renders again the files that show the text of `edited` items, which differ from the
-/// items of the build `plan` was made for in their bodies alone, and checks their
-/// internal links. Of that build's files, only these can change: the items' own pages
-/// and their languages' feeds (which carry articles' full text), and the search index,
-/// which [`search`] makes. Nothing else reads a body, so every other file is as that
-/// build left it; the incremental tests compare the result with a full build.
-pub fn bodies(
+/// Renders again the own pages of `edited` items, and their languages' feeds, for the
+/// site `plan` was made for with these items saved since; checks their internal links.
+///
+/// When the items kept their place ([`Article::same_place`]), their own pages are
+/// exactly those of a full build: a page's job holds, besides the item's title and
+/// summary (taken from the item here), only what its neighbours and translations show,
+/// and its view is built from the item at render time. When the items differ only in
+/// their bodies, these are the only files of the site that change, but for the search
+/// index ([`search`]): nothing else shows a body. The incremental tests compare both
+/// with a full build.
+pub fn own_pages(
     site: &Site,
     config: &Config,
     theme: &Theme,
@@ -504,15 +509,28 @@ pub fn bodies(
     }
     feeds.sort_unstable();
     feeds.dedup();
-    let jobs: Vec<&Job> = (plan.jobs.iter())
-        .filter(|job| {
-            job.deferred
-                .is_some_and(|d| targets.contains(&(job.language, d)))
-        })
-        .collect();
+    let jobs = (plan.jobs.iter()).filter(|job| {
+        job.deferred
+            .is_some_and(|d| targets.contains(&(job.language, d)))
+    });
+    let mut rendered = 0;
     let mut diagnostics = Vec::new();
-    for job in &jobs {
-        match render_job(job, &languages[job.language], theme) {
+    for job in jobs {
+        let language = &languages[job.language];
+        let mut job = job.clone();
+        match job.deferred {
+            Some(Deferred::Article(i)) => {
+                let article = language.articles[i];
+                job.describe(&article.title, article.summary.as_deref());
+            }
+            Some(Deferred::Page(i)) => {
+                let page = &site.pages[i];
+                job.describe(&page.title, page.summary.as_deref());
+            }
+            _ => {}
+        }
+        rendered += 1;
+        match render_job(&job, language, theme) {
             Ok(file) => sink.put(file)?,
             Err(d) => diagnostics.push(d),
         }
@@ -523,7 +541,7 @@ pub fn bodies(
     Ok(Outcome {
         diagnostics,
         pages: plan.jobs.len(),
-        rendered: jobs.len(),
+        rendered,
         ..Outcome::default()
     })
 }
@@ -569,6 +587,14 @@ fn search_index(
 const JOBS_PER_TASK: usize = 8;
 
 impl Job {
+    /// Gives the page of an article or page its title and description.
+    fn describe(&mut self, title: &str, summary: Option<&str>) {
+        title.clone_into(&mut self.title);
+        summary
+            .unwrap_or_default()
+            .clone_into(&mut self.description);
+    }
+
     /// The fingerprint of everything this page is made from but the templates and the
     /// configuration (see `fingerprint`).
     fn fingerprint<'v>(
@@ -943,13 +969,9 @@ impl<'a> Language<'a> {
 
         // Each article, with its incidents and its neighbours in time.
         for (i, article) in self.articles.iter().enumerate() {
-            let mut job = self.job(
-                format!("{p}/articles/{}/", article.slug),
-                "article.html",
-                article.title.clone(),
-                "articles",
-            );
-            job.description = article.summary.clone().unwrap_or_default();
+            let site_path = format!("{p}/articles/{}/", article.slug);
+            let mut job = self.job(site_path, "article.html", String::new(), "articles");
+            job.describe(&article.title, article.summary.as_deref());
             job.translation = translation_of("article", article.translation_key.as_ref());
             job.deferred = Some(Deferred::Article(i));
             // Articles are newest first: the next (newer) one is before this one.
@@ -993,10 +1015,10 @@ impl<'a> Language<'a> {
             let mut job = self.job(
                 format!("{p}/{}/", page.slug),
                 "page.html",
-                page.title.clone(),
+                String::new(),
                 "page",
             );
-            job.description = page.summary.clone().unwrap_or_default();
+            job.describe(&page.title, page.summary.as_deref());
             job.translation = translation_of("page", page.translation_key.as_ref());
             job.deferred = Some(Deferred::Page(i));
             jobs.push(job);

@@ -4,10 +4,11 @@
 //! the pages that show it.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use advocate::Options;
 use advocate::diagnostics::render;
-use advocate::incremental::{Files, MemorySink, Session};
+use advocate::incremental::{Behind, Files, MemorySink, Session};
 
 use crate::support::TestSite;
 
@@ -32,31 +33,62 @@ fn fresh(root: &Path) -> (Files, String) {
     (sink.into_files(), printed)
 }
 
-/// Builds incrementally and compares with a fresh build; returns how many pages were
-/// rendered. A build that left the search index behind is compared without it, then
-/// again once [`Session::finish`] renewed it.
-fn rebuild_and_compare(session: &mut Session, root: &Path, step: &str) -> usize {
-    let build = session.build().unwrap();
-    let (expected, printed) = fresh(root);
-    let generated = &build.generated;
-    let files = build
-        .files
-        .unwrap_or_else(|| panic!("{step}: {:?}", generated.diagnostics));
-    let warnings = render(&generated.diagnostics, &generated.sources, false);
-    assert_eq!(warnings, printed, "{step}: the warnings of a full build");
-    if !build.search_behind {
-        compare(&files, &expected, step, |_| true);
-        return build.rendered;
+/// A session, and the site it serves, checked against full builds.
+struct Oracle {
+    session: Session,
+    served: Arc<Files>,
+}
+
+impl Oracle {
+    fn new(root: &Path) -> Self {
+        Oracle {
+            session: Session::new(options(root)),
+            served: Arc::default(),
+        }
     }
-    let index = |path: &str| path.starts_with("search/data/") || path.contains("/search/data/");
-    compare(&files, &expected, step, |path| !index(path));
-    let finished = session.finish().unwrap().expect("the index to renew");
-    let files = finished.files.expect("a good index");
-    compare(&files, &expected, &format!("{step}, index renewed"), |_| {
-        true
-    });
-    assert!(session.finish().unwrap().is_none(), "{step}: nothing left");
-    build.rendered
+
+    fn changed(&mut self, path: &Path) {
+        self.session.changed(path);
+    }
+
+    /// Builds incrementally, as `serve` does, and compares with a fresh build; returns
+    /// how many pages were rendered, in all. A build that leaves something behind is checked
+    /// first for what it did make: the files it changed must be those of the full
+    /// build. Then [`Session::finish`] makes the rest, and the whole site is compared.
+    fn rebuild(&mut self, root: &Path, step: &str) -> usize {
+        let session = &mut self.session;
+        let build = session.build().unwrap();
+        let (expected, printed) = fresh(root);
+        let generated = &build.generated;
+        let files = build
+            .files
+            .unwrap_or_else(|| panic!("{step}: {:?}", generated.diagnostics));
+        let warnings = render(&generated.diagnostics, &generated.sources, false);
+        assert_eq!(warnings, printed, "{step}: the warnings of a full build");
+        let mut rendered = build.rendered;
+        let mut whole = (build.behind == Behind::Nothing).then_some(files.clone());
+        if whole.is_none() {
+            let made: Vec<&String> = (files.iter())
+                .filter(|(path, bytes)| self.served.get(*path) != Some(*bytes))
+                .map(|(path, _)| path)
+                .collect();
+            assert!(!made.is_empty(), "{step}: the saved pages first");
+            for path in made {
+                assert!(
+                    expected.get(path) == files.get(path),
+                    "{step}: {path} differs from a full build before the rest follows"
+                );
+            }
+            let finished = session.finish().unwrap().expect("the rest to follow");
+            rendered += finished.rendered;
+            whole = finished.files;
+        }
+        let files = whole.unwrap_or_else(|| panic!("{step}: the rest failed"));
+        compare(&files, &expected, step, |_| true);
+        assert!(session.finish().unwrap().is_none(), "{step}: nothing left");
+        self.served = files;
+        rendered
+    }
 }
 
 /// Asserts that the files of `files` and `expected` for which `kept` holds are the same.
@@ -367,15 +399,15 @@ fn edits() -> Vec<Edit> {
 fn after_every_kind_of_edit_the_site_equals_a_full_build() {
     let site = TestSite::new("basic");
     let root = site.root();
-    let mut session = Session::new(options(root));
-    let first = rebuild_and_compare(&mut session, root, "first build");
+    let mut session = Oracle::new(root);
+    let first = session.rebuild(root, "first build");
     assert!(first > 10, "the first build renders every page ({first})");
     for edit in edits() {
         (edit.apply)(&site);
         for path in edit.touched {
             session.changed(&root.join(path));
         }
-        rebuild_and_compare(&mut session, root, edit.name);
+        session.rebuild(root, edit.name);
     }
 }
 
@@ -383,8 +415,8 @@ fn after_every_kind_of_edit_the_site_equals_a_full_build() {
 fn an_edit_renders_only_the_pages_that_show_it() {
     let site = TestSite::new("basic");
     let root = site.root();
-    let mut session = Session::new(options(root));
-    let all = rebuild_and_compare(&mut session, root, "first build");
+    let mut session = Oracle::new(root);
+    let all = session.rebuild(root, "first build");
 
     // A body is shown on its own page only: lists carry titles and summaries.
     replace(
@@ -394,10 +426,10 @@ fn an_edit_renders_only_the_pages_that_show_it() {
         "The *famine* years, retold.",
     );
     session.changed(&root.join(ORIGINS));
-    assert_eq!(rebuild_and_compare(&mut session, root, "body"), 1);
+    assert_eq!(session.rebuild(root, "body"), 1);
 
     // Nothing changed: nothing is rendered.
-    assert_eq!(rebuild_and_compare(&mut session, root, "no change"), 0);
+    assert_eq!(session.rebuild(root, "no change"), 0);
 
     // A title shows on the article, its neighbours, lists, its tag and its incident.
     replace(
@@ -407,7 +439,7 @@ fn an_edit_renders_only_the_pages_that_show_it() {
         "Origins, famine years",
     );
     session.changed(&root.join(ORIGINS));
-    let title = rebuild_and_compare(&mut session, root, "title");
+    let title = session.rebuild(root, "title");
     assert!(title > 1 && title < all / 2, "{title} of {all}");
 
     // A template changes every page.
@@ -418,28 +450,25 @@ fn an_edit_renders_only_the_pages_that_show_it() {
         "<!-- edited --></body>",
     );
     session.changed(&root.join("themes/default/templates/base.html"));
-    assert_eq!(
-        rebuild_and_compare(&mut session, root, "base template"),
-        all
-    );
+    assert_eq!(session.rebuild(root, "base template"), all);
 }
 
 #[test]
 fn a_failed_build_keeps_the_session_right_for_the_next_one() {
     let site = TestSite::new("basic");
     let root = site.root();
-    let mut session = Session::new(options(root));
-    rebuild_and_compare(&mut session, root, "first build");
+    let mut session = Oracle::new(root);
+    session.rebuild(root, "first build");
 
     replace(&site, ORIGINS, "date = 2023-01-15", "date = 2023-13-15");
     session.changed(&root.join(ORIGINS));
-    let broken = session.build().unwrap();
+    let broken = session.session.build().unwrap();
     assert!(broken.files.is_none());
     assert!(broken.generated.has_errors());
 
     replace(&site, ORIGINS, "date = 2023-13-15", "date = 2022-01-15");
     session.changed(&root.join(ORIGINS));
-    rebuild_and_compare(&mut session, root, "recovered");
+    session.rebuild(root, "recovered");
 }
 
 /// Whether any file of the search index holds `term`.
@@ -454,8 +483,8 @@ fn indexed(files: &Files, term: &str) -> bool {
 fn a_body_edit_shows_its_page_at_once_and_the_search_index_after() {
     let site = TestSite::new("basic");
     let root = site.root();
-    let mut session = Session::new(options(root));
-    rebuild_and_compare(&mut session, root, "first build");
+    let mut session = Oracle::new(root);
+    session.rebuild(root, "first build");
 
     replace(
         &site,
@@ -464,9 +493,9 @@ fn a_body_edit_shows_its_page_at_once_and_the_search_index_after() {
         "The *famine* years of hardship.",
     );
     session.changed(&root.join(ORIGINS));
-    let build = session.build().unwrap();
+    let build = session.session.build().unwrap();
     assert_eq!(build.rendered, 1, "the article's page alone");
-    assert!(build.search_behind);
+    assert!(build.behind == Behind::SearchIndex);
     let files = build.files.unwrap();
     let page = String::from_utf8_lossy(&files["articles/origins/index.html"]).into_owned();
     assert!(page.contains("years of hardship"), "{page}");
@@ -477,22 +506,26 @@ fn a_body_edit_shows_its_page_at_once_and_the_search_index_after() {
     );
     assert!(!indexed(&files, "hardship"), "the index follows later");
 
-    let finished = session.finish().unwrap().expect("an index to renew");
+    let finished = session
+        .session
+        .finish()
+        .unwrap()
+        .expect("an index to renew");
     assert!(indexed(&finished.files.unwrap(), "hardship"));
-    assert!(session.finish().unwrap().is_none());
+    assert!(session.session.finish().unwrap().is_none());
 }
 
 #[test]
 fn a_body_edit_that_breaks_a_link_is_reported_as_check_reports_it() {
     let site = TestSite::new("basic");
     let root = site.root();
-    let mut session = Session::new(options(root));
-    rebuild_and_compare(&mut session, root, "first build");
+    let mut session = Oracle::new(root);
+    session.rebuild(root, "first build");
 
     let broken = "The *famine* years, see [this](/no-such-page/).";
     replace(&site, ORIGINS, "The *famine* years.", broken);
     session.changed(&root.join(ORIGINS));
-    let build = session.build().unwrap();
+    let build = session.session.build().unwrap();
     assert!(build.files.is_none());
     let printed = render(
         &build.generated.diagnostics,
@@ -509,5 +542,5 @@ fn a_body_edit_that_breaks_a_link_is_reported_as_check_reports_it() {
 
     replace(&site, ORIGINS, broken, "The *famine* years, mended.");
     session.changed(&root.join(ORIGINS));
-    rebuild_and_compare(&mut session, root, "mended");
+    session.rebuild(root, "mended");
 }

@@ -418,33 +418,75 @@ fn a_rebuild_sends_a_reload_event() {
         "content/pages/new.md",
         "+++\ntitle = \"New page\"\n+++\nHello.\n",
     );
-    let received = read_until(&mut stream, "data: reload");
+    // The event names the files that changed, so that tabs showing others stay put.
+    let received = read_until(&mut stream, "new/index.html");
     assert!(received.contains("text/event-stream"), "{received}");
-    assert!(received.contains("data: reload"), "{received}");
+    assert!(received.contains("data: [\""), "{received}");
+    assert!(received.contains("\"new/index.html\""), "{received}");
 }
 
-/// A save that changes only an article's text reloads the tab as soon as its page is
-/// ready, then says when the search index caught up (for a tab showing search results).
-#[test]
-fn a_body_edit_reloads_first_and_renews_the_index_after() {
-    let site = TestSite::new("basic");
-    let server = Server::start(&site, 0);
-    let mut stream = events(&server);
-    let path = site.root().join("content/articles/origins.md");
+const ORIGINS: &str = "content/articles/origins.md";
+
+/// Replaces `from` with `to` in a file of the site, as an editor's save would.
+fn save(site: &TestSite, rel: &str, from: &str, to: &str) {
+    let path = site.root().join(rel);
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        text.replace("The *famine* years.", "The *famine* years, again."),
-    )
-    .unwrap();
-    let received = read_until(&mut stream, "data: index");
-    let reload = received.find("data: reload").expect(&received);
-    let index = received.find("data: index").expect(&received);
-    assert!(reload < index, "{received}");
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+}
+
+/// Starts a server, saves an edit of an article, and returns the server and the events
+/// it sent until one named `until`, once sure that the article's page came first.
+fn events_of_save(site: &TestSite, from: &str, to: &str, until: &str) -> (Server, String) {
+    let server = Server::start(site, 0);
+    let mut stream = events(&server);
+    save(site, ORIGINS, from, to);
+    let received = read_until(&mut stream, until);
+    let page = received.find("articles/origins/index.html");
+    let later = received.find(until);
+    assert!(page.is_some() && page < later, "its page first: {received}");
+    (server, received)
+}
+
+/// A save that changes only an article's text reloads the tab showing it as soon as its
+/// page is ready; the search index follows in an event of its own, for a tab showing
+/// search results.
+#[test]
+fn a_body_edit_reloads_its_page_first_and_the_search_index_after() {
+    let site = TestSite::new("basic");
+    let (server, received) = events_of_save(
+        &site,
+        "The *famine* years.",
+        "The *famine* years, again.",
+        "search/data/",
+    );
+    assert!(
+        !received.contains("articles/index.html"),
+        "lists are unchanged: {received}"
+    );
     let page = server.wait_for("/articles/origins/", "years, again.");
     assert!(page.contains("/__advocate/reload.js"));
-    let line = server.wait_rebuild();
-    assert!(line.contains("(1 rendered)"), "{line}");
+}
+
+/// A new title is on the article's page at once; the lists showing it follow.
+#[test]
+fn a_title_edit_shows_on_its_page_first_and_in_lists_after() {
+    let site = TestSite::new("basic");
+    let tag = "tags/history/index.html";
+    let (server, received) = events_of_save(
+        &site,
+        "Origins in the famine years",
+        "Origins, famine years",
+        tag,
+    );
+    // The page does not reload a second time: the full build made the same bytes.
+    let at = received.find(tag).unwrap();
+    let second = &received[received[..at].rfind("data:").unwrap()..];
+    assert!(
+        !second.contains("articles/origins/index.html"),
+        "{received}"
+    );
+    server.wait_for("/tags/history/", "Origins, famine years");
 }
 
 /// A port already in use is not fatal: the next free one is used and named.
