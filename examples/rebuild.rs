@@ -1,6 +1,8 @@
 //! Times `serve`'s rebuilds: builds a site once in memory, then edits one article and
 //! rebuilds, several times, printing how long each rebuild took and how many pages it
-//! rendered. The article is restored at the end.
+//! rendered: the first step, which serves the article's page, and what follows it (the
+//! search index, or the other pages). The median is of the first step. The article is
+//! restored at the end.
 //!
 //! ```sh
 //! cargo run --release --example synth -- --articles 10000 --incidents 2000 /dev/shm/site
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use advocate::Options;
-use advocate::incremental::Session;
+use advocate::incremental::{Behind, Session};
 
 // The allocator `advocate` itself uses.
 #[global_allocator]
@@ -58,18 +60,23 @@ fn main() -> std::io::Result<()> {
         let build = session.build()?;
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         assert!(!build.generated.has_errors(), "the edit broke the site");
-        // The search index follows the pages (`serve` reloads the tab in between).
+        // What the first step left (the search index, or the other pages) follows;
+        // `serve` reloads the tab in between.
         let start = Instant::now();
-        let index = session.finish()?.is_some();
-        let index = match index {
-            true => format!(
-                "; search index {:.1} ms later",
-                start.elapsed().as_secs_f64() * 1000.0
-            ),
-            false => String::new(),
-        };
+        let mut rest = String::new();
+        if let Some(finished) = session.finish()? {
+            let what = match build.behind {
+                Behind::SearchIndex => "search index",
+                _ => "other pages",
+            };
+            let later = start.elapsed().as_secs_f64() * 1000.0;
+            rest = format!(
+                "; {what} ({} rendered) {later:.1} ms later",
+                finished.rendered
+            );
+        }
         eprintln!(
-            "{edit} edit: {} rendered in {ms:.1} ms{index}",
+            "{edit} edit: {} rendered in {ms:.1} ms{rest}",
             build.rendered
         );
         times.push(ms);

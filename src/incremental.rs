@@ -1,12 +1,17 @@
 //! Builds that redo only what a save changed, for `advocate serve`.
 //!
 //! A [`Session`] keeps two things between builds: the outcome of parsing each content file
-//! (`content::Cache`, told by the watcher which files changed), and the last good site in
-//! memory with the fingerprint of each page (`render::Fingerprints`). Every build still
-//! lists the content folders, runs the checks across files, and lists every page; only
-//! the parsing of unchanged files and the rendering of pages whose inputs are unchanged
-//! are skipped. The result is, byte for byte, what a full build would give: the tests
-//! compare the two after every kind of edit.
+//! (`content::Cache`, told by the watcher which files changed), and the last good build:
+//! its files in memory, the fingerprint of each page (`render::Fingerprints`), and what
+//! it was made from (model, configuration, theme, images, page list).
+//!
+//! A save of articles and pages that kept their place in the site is served in two
+//! steps: first their own pages, rendered from the kept page list, then the rest (the
+//! search index when only bodies changed, the other pages otherwise). Any other save
+//! takes the full incremental way: the content folders are listed, the checks across
+//! files run, every page is listed and fingerprinted, and only pages whose fingerprint
+//! changed are rendered. Either way the result is, byte for byte, what a full build
+//! would give: the tests compare the two after every kind of edit.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
@@ -80,7 +85,7 @@ pub struct Session {
 struct Last {
     fingerprints: Fingerprints,
     files: Arc<Files>,
-    /// Its model, with the bodies saved since (see [`Session::bodies`]).
+    /// Its model, with the bodies saved since (see [`Session::saved`]).
     site: Site,
     config: Config,
     theme: Theme,

@@ -199,13 +199,13 @@ pub struct Outcome {
     /// The fingerprint of every page, to pass to the next build. Only with
     /// [`Incremental`].
     pub fingerprints: Option<Fingerprints>,
-    /// The pages and files of this build, for [`bodies`] and [`search`] to renew some of
+    /// The pages and files of this build, for [`own_pages`] and [`search`] to renew some of
     /// them. Only with [`Incremental`].
     pub plan: Option<Plan>,
 }
 
-/// What the pages of a build were made from, kept by `serve`: a save that changes only
-/// the text of articles or pages then renders those pages alone ([`bodies`]).
+/// What the pages of a build were made from, kept by `serve`: a save of articles that
+/// kept their place in the site then renders their own pages alone ([`own_pages`]).
 pub struct Plan {
     jobs: Vec<Job>,
     /// Every output path, and every asset's: where internal links may lead.
