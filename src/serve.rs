@@ -390,7 +390,8 @@ const RELOAD_JS: &str = concat!(
     "p=decodeURIComponent(p.pathname);return(p.slice(-1)===\"/\"?p+\"index.html\":p).slice(1);}",
     // Whether this page, or a file it loaded, is among those changed.
     "function shown(c){if(c.indexOf(file(location.href))>=0)return true;",
-    "var r=document.querySelectorAll(\"script[src],link[href],img\");",
+    // Files it loaded, not those it links to (a feed changes with every article).
+    "var r=document.querySelectorAll(\"script[src],link[rel~=stylesheet],link[rel~=icon],img\");",
     "for(var i=0;i<r.length;i++){var u=r[i].currentSrc||r[i].src||r[i].href;if(u&&c.indexOf(file(u))>=0)return true;}return false;}",
     "var s=new EventSource(\"/__advocate/events\");",
     "s.onmessage=function(e){var c=JSON.parse(e.data);if(c!==\"*\"&&!shown(c))return;",
