@@ -252,66 +252,17 @@ impl Session {
             return Ok(None);
         }
         let root = &options.root;
+        let Some(Resaved {
+            site,
+            edited,
+            bodies_only,
+            warnings,
+            sources,
+        }) = resave(root, &self.changes, &self.cache, last)
+        else {
+            return Ok(None);
+        };
         let config = &last.config;
-        let mut site = last.site.clone();
-        let mut edited = Vec::new();
-        let mut bodies_only = true;
-        let mut warnings = Vec::new();
-        let mut sources = last.sources.clone();
-        for rel in &self.changes {
-            let role = content::role(rel);
-            if role == Role::Ignored {
-                continue;
-            }
-            // Created, removed or replaced by something else: the pages listed change.
-            if !fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file()) {
-                return Ok(None);
-            }
-            let Ok(file) = source::read(root, rel, config.max_file_size) else {
-                return Ok(None);
-            };
-            let renewed = match role {
-                Role::Article => renew(&mut site.articles, &file, || {
-                    Article::parse(&file, root, config)
-                })
-                .map(|(i, change, found)| (Edited::Article(i), change, found)),
-                Role::Page => renew(&mut site.pages, &file, || Page::parse(&file, config))
-                    .map(|(i, change, found)| (Edited::Page(i), change, found)),
-                Role::Other | Role::Ignored => None,
-            };
-            let Some((edit, change, found)) = renewed else {
-                return Ok(None);
-            };
-            bodies_only &= change == Change::Body;
-            // The file's earlier warnings are replaced by its new ones.
-            sources.remove(rel);
-            if !found.is_empty() {
-                sources.insert(rel, file.text.clone());
-            }
-            warnings.extend(found.iter().cloned());
-            // The next full build need not parse the file again.
-            let text = (!found.is_empty()).then_some(file.text);
-            match edit {
-                Edited::Article(i) => {
-                    let item = Arc::clone(&site.articles[i]);
-                    self.cache.remember_article(rel, item, (found, text));
-                }
-                Edited::Page(i) => {
-                    let item = Arc::clone(&site.pages[i]);
-                    self.cache.remember_page(rel, item, (found, text));
-                }
-            }
-            edited.push(edit);
-        }
-        // An article may now name other incidents: they must exist.
-        let named = |id: &str| site.incidents.iter().any(|i| i.id == id);
-        for edit in &edited {
-            if let Edited::Article(i) = *edit
-                && !site.articles[i].incidents.iter().all(|r| named(&r.id))
-            {
-                return Ok(None);
-            }
-        }
         let sink = MemorySink::new(root);
         let (outcome, found, _) = crate::through_gates(root, config, &sink, |gates| {
             let (theme, images) = (&last.theme, &last.images);
@@ -335,17 +286,18 @@ impl Session {
         let mut files = Files::clone(&last.files);
         files.extend(sink.into_files());
         let files = Arc::new(files);
-        if bodies_only {
+        if !bodies_only {
+            // A first look, not kept: the full build starts from the last good one.
+            self.behind = Behind::OtherPages;
+        } else {
             last.files = Arc::clone(&files);
             last.site = site;
             last.warnings = generated.diagnostics.clone();
             last.sources = generated.sources.clone();
             self.changes.clear();
-        }
-        if !bodies_only {
-            self.behind = Behind::OtherPages;
-        } else if !edited.is_empty() {
-            self.behind = Behind::SearchIndex;
+            if !edited.is_empty() {
+                self.behind = Behind::SearchIndex;
+            }
         }
         Ok(Some(Build {
             generated,
@@ -413,6 +365,87 @@ impl Session {
             behind: Behind::Nothing,
         })
     }
+}
+
+/// The last good build's model with the articles and pages saved since parsed again.
+struct Resaved {
+    site: Site,
+    edited: Vec<Edited>,
+    /// Whether every saved file changed in its body alone.
+    bodies_only: bool,
+    /// The warnings of the saved files, and the texts they quote with those of `last`.
+    warnings: Vec<Diagnostic>,
+    sources: Sources,
+}
+
+/// Parses the files in `changes` into `last`'s model, when each is an article or page
+/// that kept its place in the site (and records them in `cache`); `None` when one is
+/// something else, new, gone, moved, or has errors or a dangling incident.
+fn resave(
+    root: &Path,
+    changes: &BTreeSet<PathBuf>,
+    cache: &content::Cache,
+    last: &Last,
+) -> Option<Resaved> {
+    let config = &last.config;
+    let mut site = last.site.clone();
+    let mut edited = Vec::new();
+    let mut bodies_only = true;
+    let mut warnings = Vec::new();
+    let mut sources = last.sources.clone();
+    for rel in changes {
+        let role = content::role(rel);
+        if role == Role::Ignored {
+            continue;
+        }
+        // Created, removed or replaced by something else: the pages listed change.
+        if !fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let file = source::read(root, rel, config.max_file_size).ok()?;
+        let (edit, change, found) = match role {
+            Role::Article => {
+                let parse = || Article::parse(&file, root, config);
+                let (i, change, found) = renew(&mut site.articles, &file, parse)?;
+                (Edited::Article(i), change, found)
+            }
+            Role::Page => {
+                let parse = || Page::parse(&file, config);
+                let (i, change, found) = renew(&mut site.pages, &file, parse)?;
+                (Edited::Page(i), change, found)
+            }
+            Role::Other | Role::Ignored => return None,
+        };
+        bodies_only &= change == Change::Body;
+        // The file's earlier warnings are replaced by its new ones.
+        sources.remove(rel);
+        if !found.is_empty() {
+            sources.insert(rel, file.text.clone());
+        }
+        warnings.extend(found.iter().cloned());
+        // The next full build need not parse the file again.
+        let text = (!found.is_empty()).then_some(file.text);
+        match edit {
+            Edited::Article(i) => {
+                cache.remember_article(rel, Arc::clone(&site.articles[i]), (found, text));
+            }
+            Edited::Page(i) => cache.remember_page(rel, Arc::clone(&site.pages[i]), (found, text)),
+        }
+        edited.push(edit);
+    }
+    // An article may now name other incidents: they must exist.
+    let named = |id: &str| site.incidents.iter().any(|i| i.id == id);
+    let dangling = edited.iter().any(|edit| match *edit {
+        Edited::Article(i) => !site.articles[i].incidents.iter().all(|r| named(&r.id)),
+        Edited::Page(_) => false,
+    });
+    (!dangling).then_some(Resaved {
+        site,
+        edited,
+        bodies_only,
+        warnings,
+        sources,
+    })
 }
 
 /// How a saved article or page differs from the one the last good build had.
