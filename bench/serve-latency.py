@@ -2,18 +2,19 @@
 """Time `advocate serve` from a save to the fresh page, as a reader's tab sees it.
 
 Starts the real server on a site, listens to its live-reload stream like the open tab
-does, then saves an edit to the first article (its body, or its title) several times.
+does, then saves an edit several times: to the first article's body or title, or to the
+first incident's title.
 For each save it prints how long after the file was written
 
-  - the tab was told to reload (the event naming the article's page), and
-  - the article's page, fetched again, showed the edit,
+  - the tab was told to reload (the event naming the item's page), and
+  - the edited item's page, fetched again, showed the edit,
 
 both including the watcher's wait for the end of the editor's burst of writes. The
-article is restored at the end.
+file is restored at the end.
 
     cargo build --release
     cargo run --release --example synth -- --articles 10000 --incidents 2000 /dev/shm/site
-    bench/serve-latency.py /dev/shm/site [body|title] [ROUNDS]
+    bench/serve-latency.py /dev/shm/site [body|title|incident] [ROUNDS]
 
 Only the Python standard library is used.
 """
@@ -30,10 +31,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADVOCATE = os.path.join(ROOT, "target", "release", "advocate")
 
 
-def first_article(site):
-    folder = os.path.join(site, "content", "articles")
-    names = sorted(n for n in os.listdir(folder) if n.endswith(".md"))
-    return os.path.join(folder, names[0]), names[0][:-3]
+def first(site, folder, ext):
+    """The first file of a content folder, and its name without the extension."""
+    folder = os.path.join(site, "content", folder)
+    names = sorted(n for n in os.listdir(folder) if n.endswith(ext))
+    return os.path.join(folder, names[0]), names[0][: -len(ext)]
 
 
 def start(site):
@@ -85,7 +87,13 @@ def main():
     site = sys.argv[1]
     edit = sys.argv[2] if len(sys.argv) > 2 else "body"
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 9
-    path, slug = first_article(site)
+    if edit == "incident":
+        path, name = first(site, "incidents", ".toml")
+        page_path = f"/incidents/{name}/"
+    else:
+        path, name = first(site, "articles", ".md")
+        page_path = f"/articles/{name}/"
+    page_file = page_path.lstrip("/") + "index.html"
     with open(path, encoding="utf-8") as f:
         original = f.read()
     server, host = start(site)
@@ -94,7 +102,7 @@ def main():
     try:
         for n in range(rounds):
             marker = f"Edit number {n} of this run"
-            if edit == "title":
+            if edit in ("title", "incident"):
                 text = original.replace('title = "', f'title = "{marker}: ', 1)
             else:
                 text = f"{original}\n{marker}.\n"
@@ -102,9 +110,9 @@ def main():
             started = time.monotonic()
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-            wait_for(stream, f"articles/{slug}/index.html")
+            wait_for(stream, page_file)
             reloads.append((time.monotonic() - started) * 1000)
-            while marker not in page(host, f"/articles/{slug}/"):
+            while marker not in page(host, page_path):
                 pass
             pages.append((time.monotonic() - started) * 1000)
             print(f"{edit} edit: reload after {reloads[-1]:.0f} ms, page after {pages[-1]:.0f} ms")

@@ -5,7 +5,7 @@
 //! its files in memory, the fingerprint of each page (`render::Fingerprints`), and what
 //! it was made from (model, configuration, theme, images, page list).
 //!
-//! A save of articles and pages that kept their place in the site is served in two
+//! A save of articles, pages and incidents that kept their place in the site is served in two
 //! steps: first their own pages, rendered from the kept page list, then the rest (the
 //! search index when only bodies changed, the other pages otherwise). Any other save
 //! takes the full incremental way: the content folders are listed, the checks across
@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 
 use crate::config::Config;
-use crate::content::{Article, Page, Role, Site};
+use crate::content::{Article, Incident, Page, Role, Site};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::images::Images;
 use crate::render::{self, Content, Edited, Fingerprints, OutputFile, Plan, Sink};
@@ -117,8 +117,8 @@ pub enum Behind {
     Nothing,
     /// The search index: the save changed only the text of articles or pages.
     SearchIndex,
-    /// Every page but the saved articles' own: the save changed what other pages show
-    /// of them (a title, tags), but not their place in the site.
+    /// Every page but the saved items' own: the save changed what other pages show of
+    /// them (a title, tags, an incident's figures), but not their place in the site.
     OtherPages,
 }
 
@@ -163,7 +163,7 @@ impl Session {
     /// Builds the site, parsing only the files not parsed before and rendering only the
     /// pages whose inputs changed since the last good build.
     ///
-    /// When only articles and pages were saved, and they kept their place in the site,
+    /// When only articles, pages and incidents were saved, and they kept their place in the site,
     /// their own pages come first: the build renders them alone, and says in
     /// [`Build::behind`] what [`finish`](Session::finish) must still make (the search
     /// index, or the other pages). Call `finish` until it returns `None`.
@@ -232,7 +232,7 @@ impl Session {
         })
     }
 
-    /// The build of a save of articles and pages only, all of which kept their place in
+    /// The build of a save of articles, pages and incidents only, all of which kept their place in
     /// the site: their own pages and feeds are rendered again (see
     /// [`render::own_pages`]) and every other file is the last good build's. When only
     /// their bodies changed, that is the new site but for its search index; otherwise
@@ -367,7 +367,8 @@ impl Session {
     }
 }
 
-/// The last good build's model with the articles and pages saved since parsed again.
+/// The last good build's model with the articles, pages and incidents saved since parsed
+/// again.
 struct Resaved {
     site: Site,
     edited: Vec<Edited>,
@@ -378,8 +379,8 @@ struct Resaved {
     sources: Sources,
 }
 
-/// Parses the files in `changes` into `last`'s model, when each is an article or page
-/// that kept its place in the site (and records them in `cache`); `None` when one is
+/// Parses the files in `changes` into `last`'s model, when each is an article, page or
+/// incident that kept its place in the site (and records them in `cache`); `None` when one is
 /// something else, new, gone, moved, or has errors or a dangling incident.
 fn resave(
     root: &Path,
@@ -414,6 +415,11 @@ fn resave(
                 let (i, change, found) = renew(&mut site.pages, &file, parse)?;
                 (Edited::Page(i), change, found)
             }
+            Role::Incident => {
+                let parse = || Incident::parse(&file, config);
+                let (i, change, found) = renew(&mut site.incidents, &file, parse)?;
+                (Edited::Incident(i), change, found)
+            }
             Role::Other | Role::Ignored => return None,
         };
         bodies_only &= change == Change::Body;
@@ -430,6 +436,9 @@ fn resave(
                 cache.remember_article(rel, Arc::clone(&site.articles[i]), (found, text));
             }
             Edited::Page(i) => cache.remember_page(rel, Arc::clone(&site.pages[i]), (found, text)),
+            Edited::Incident(i) => {
+                cache.remember_incident(rel, Arc::clone(&site.incidents[i]), (found, text));
+            }
         }
         edited.push(edit);
     }
@@ -437,7 +446,7 @@ fn resave(
     let named = |id: &str| site.incidents.iter().any(|i| i.id == id);
     let dangling = edited.iter().any(|edit| match *edit {
         Edited::Article(i) => !site.articles[i].incidents.iter().all(|r| named(&r.id)),
-        Edited::Page(_) => false,
+        Edited::Page(_) | Edited::Incident(_) => false,
     });
     (!dangling).then_some(Resaved {
         site,
@@ -475,6 +484,17 @@ impl Saved for Article {
         } else {
             self.same_place(new).then_some(Change::InPlace)
         }
+    }
+}
+
+impl Saved for Incident {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    // All of an incident shows in lists, the chronology and the data exports.
+    fn change(&self, new: &Self) -> Option<Change> {
+        self.same_place(new).then_some(Change::InPlace)
     }
 }
 

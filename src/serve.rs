@@ -210,7 +210,7 @@ fn note_change(session: &mut Session, event: notify::Result<notify::Event>) -> b
 }
 
 /// Builds the site and updates what is served; prints one line (or the diagnostics).
-/// When only articles and pages were saved, their own pages are served first and the
+/// When only articles, pages and incidents were saved, their own pages are served first and the
 /// rest of the site follows (see [`Session::build`]).
 fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
     let started = Instant::now();

@@ -264,6 +264,12 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// Whether `other` keeps this incident's place in the site: its file (so its id and
+    /// address) and its date (so its place in the chronology's order).
+    pub fn same_place(&self, other: &Incident) -> bool {
+        self.path == other.path && self.id == other.id && self.date == other.date
+    }
+
     /// Parses and validates an incident file.
     pub fn parse(file: &SourceFile, config: &Config) -> super::Checked<Incident> {
         let path = file.path.as_path();

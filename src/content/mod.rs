@@ -41,8 +41,9 @@ pub enum Role {
     Article,
     /// A standalone page's file.
     Page,
-    /// An incident record, a content folder itself, or a file outside `content/`: it
-    /// may change anything.
+    /// An incident record.
+    Incident,
+    /// A content folder itself, or a file outside `content/`: it may change anything.
     Other,
     /// A file `load` never reads, such as an editor's swap file.
     Ignored,
@@ -53,7 +54,7 @@ pub fn role(rel: &Path) -> Role {
     let folders = [
         (ARTICLES_DIR, "md", Role::Article),
         (PAGES_DIR, "md", Role::Page),
-        (INCIDENTS_DIR, "toml", Role::Other),
+        (INCIDENTS_DIR, "toml", Role::Incident),
     ];
     let mut role = match rel.starts_with("content") {
         true => Role::Ignored,
@@ -158,6 +159,12 @@ impl Cache {
     /// quote, as [`load_with`] would have.
     pub(crate) fn remember_article(&self, rel: &Path, item: Arc<Article>, found: Found) {
         remember(&self.articles, rel, item, found);
+    }
+
+    /// Records the incident parsed from `rel` now, like
+    /// [`remember_article`](Cache::remember_article).
+    pub(crate) fn remember_incident(&self, rel: &Path, item: Arc<Incident>, found: Found) {
+        remember(&self.incidents, rel, item, found);
     }
 
     /// Records the page parsed from `rel` now, like
@@ -526,7 +533,7 @@ mod tests {
         let cases = [
             ("content/articles/x.md", Role::Article),
             ("content/pages/about.md", Role::Page),
-            ("content/incidents/2023-10-tumen.toml", Role::Other),
+            ("content/incidents/2023-10-tumen.toml", Role::Incident),
             // Editor leftovers and files the listing skips.
             ("content/articles/.x.md.swp", Role::Ignored),
             ("content/articles/.#x.md", Role::Ignored),

@@ -450,12 +450,15 @@ pub enum Edited {
     Article(usize),
     /// The page at this index of the site's pages.
     Page(usize),
+    /// The incident at this index of the site's incidents (its page in every language).
+    Incident(usize),
 }
 
 /// Renders again the own pages of `edited` items, and their languages' feeds, for the
 /// site `plan` was made for with these items saved since; checks their internal links.
 ///
-/// When the items kept their place ([`Article::same_place`]), their own pages are
+/// When the items kept their place ([`Article::same_place`], [`Incident::same_place`]),
+/// their own pages are
 /// exactly those of a full build: a page's job holds, besides the item's title and
 /// summary (taken from the item here), only what its neighbours and translations show,
 /// and its view is built from the item at render time. When the items differ only in
@@ -471,9 +474,10 @@ pub fn own_pages(
     plan: &Plan,
     edited: &[Edited],
 ) -> io::Result<Outcome> {
-    let texts = edited.iter().map(|&e| match e {
-        Edited::Article(i) => (&site.articles[i].path, &site.articles[i].body.links),
-        Edited::Page(i) => (&site.pages[i].path, &site.pages[i].body.links),
+    let texts = edited.iter().flat_map(|&e| match e {
+        Edited::Article(i) => vec![(&site.articles[i].path, &site.articles[i].body.links)],
+        Edited::Page(i) => vec![(&site.pages[i].path, &site.pages[i].body.links)],
+        Edited::Incident(i) => incident_links(&site.incidents[i]).collect(),
     });
     let links = check_links(texts, &plan.existing);
     if !links.is_empty() {
@@ -505,6 +509,9 @@ pub fn own_pages(
                     targets.push((language, Deferred::Page(i)));
                 }
             }
+            Edited::Incident(i) => {
+                targets.extend((0..languages.len()).map(|l| (l, Deferred::Incident(i))));
+            }
         }
     }
     feeds.sort_unstable();
@@ -527,7 +534,8 @@ pub fn own_pages(
                 let page = &site.pages[i];
                 job.describe(&page.title, page.summary.as_deref());
             }
-            _ => {}
+            Some(Deferred::Incident(i)) => job.describe_incident(&site.incidents[i]),
+            None => {}
         }
         rendered += 1;
         match render_job(&job, language, theme) {
@@ -593,6 +601,13 @@ impl Job {
         summary
             .unwrap_or_default()
             .clone_into(&mut self.description);
+    }
+
+    /// Gives the page of an incident its title and description, in the page's language.
+    fn describe_incident(&mut self, incident: &Incident) {
+        let text = incident.text(&self.lang);
+        text.title.clone_into(&mut self.title);
+        self.description = crate::markdown::plain_text(text.summary_markdown);
     }
 
     /// The fingerprint of everything this page is made from but the templates and the
@@ -986,14 +1001,9 @@ impl<'a> Language<'a> {
 
         // Each incident, with the articles about it.
         for (i, incident) in site.incidents.iter().enumerate() {
-            let text = incident.text(self.lang);
-            let mut job = self.job(
-                format!("{p}/incidents/{}/", incident.id),
-                "incident.html",
-                text.title.to_owned(),
-                "chronology",
-            );
-            job.description = crate::markdown::plain_text(text.summary_markdown);
+            let site_path = format!("{p}/incidents/{}/", incident.id);
+            let mut job = self.job(site_path, "incident.html", String::new(), "chronology");
+            job.describe_incident(incident);
             job.deferred = Some(Deferred::Incident(i));
             let about = self
                 .articles_by_incident
@@ -1433,12 +1443,15 @@ fn bodies_of(site: &Site) -> impl Iterator<Item = (&PathBuf, &Vec<InternalLink>)
         .iter()
         .map(|a| (&a.path, &a.body.links))
         .chain(site.pages.iter().map(|p| (&p.path, &p.body.links)))
-        .chain(site.incidents.iter().flat_map(|i| {
-            let translated = i.translations.values().map(|t| &t.summary.links);
-            std::iter::once(&i.summary.links)
-                .chain(translated)
-                .map(move |links| (&i.path, links))
-        }))
+        .chain(site.incidents.iter().flat_map(|i| incident_links(i)))
+}
+
+/// The internal links of an incident's summary, in every language it is written in.
+fn incident_links(i: &Incident) -> impl Iterator<Item = (&PathBuf, &Vec<InternalLink>)> {
+    let translated = i.translations.values().map(|t| &t.summary.links);
+    std::iter::once(&i.summary.links)
+        .chain(translated)
+        .map(move |links| (&i.path, links))
 }
 
 /// Every internal link in Markdown must lead to a file of the output.
