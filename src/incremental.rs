@@ -85,7 +85,7 @@ pub struct Session {
 struct Last {
     fingerprints: Fingerprints,
     files: Arc<Files>,
-    /// Its model, with the bodies saved since (see [`Session::saved`]).
+    /// Its model, with the bodies saved since (see [`Session::first_step`]).
     site: Site,
     config: Config,
     theme: Theme,
@@ -102,7 +102,9 @@ struct Last {
 pub struct Build {
     /// What the pipeline found.
     pub generated: Generated,
-    /// The whole site, when it has no errors.
+    /// The whole site, when it has no errors. After a first step that leaves
+    /// [`Behind::OtherPages`], a first look not kept: the saved items' pages, new, among
+    /// the others as the last good build left them.
     pub files: Option<Arc<Files>>,
     /// How many pages were rendered; the others were unchanged.
     pub rendered: usize,
@@ -117,8 +119,9 @@ pub enum Behind {
     Nothing,
     /// The search index: the save changed only the text of articles or pages.
     SearchIndex,
-    /// Every page but the saved items' own: the save changed what other pages show of
-    /// them (a title, tags, an incident's figures), but not their place in the site.
+    /// The other pages: the save changed what they show of the saved item (a title,
+    /// tags, an incident's figures), but not its place in the site. `finish` makes the
+    /// full incremental build.
     OtherPages,
 }
 
@@ -168,7 +171,7 @@ impl Session {
     /// [`Build::behind`] what [`finish`](Session::finish) must still make (the search
     /// index, or the other pages). Call `finish` until it returns `None`.
     pub fn build(&mut self) -> io::Result<Build> {
-        if let Some(build) = self.saved()? {
+        if let Some(build) = self.first_step()? {
             return Ok(build);
         }
         self.full()
@@ -239,7 +242,7 @@ impl Session {
     /// it is a preview of those pages, not kept, and the full build follows. `None` when
     /// the changes since the last good build are of another kind, or when the new text
     /// has problems (the full build then reports them as it always does).
-    fn saved(&mut self) -> io::Result<Option<Build>> {
+    fn first_step(&mut self) -> io::Result<Option<Build>> {
         let options = &self.options;
         let Some(last) = self.last.as_mut() else {
             return Ok(None);
@@ -252,13 +255,13 @@ impl Session {
             return Ok(None);
         }
         let root = &options.root;
-        let Some(Resaved {
+        let Some(Reparsed {
             site,
             edited,
             bodies_only,
             warnings,
             sources,
-        }) = resave(root, &self.changes, &self.cache, last)
+        }) = reparse_saved(root, &self.changes, &self.cache, last)
         else {
             return Ok(None);
         };
@@ -319,7 +322,6 @@ impl Session {
 
     /// The last build with a new search index.
     fn search(&mut self) -> io::Result<Build> {
-        self.behind = Behind::Nothing;
         let root = &self.options.root;
         let Some(last) = self.last.as_mut() else {
             return self.full();
@@ -331,6 +333,7 @@ impl Session {
             let index = render::search(&last.site, config, theme, images, memo);
             index.into_iter().try_for_each(|file| gates.put(file))
         })?;
+        self.behind = Behind::Nothing;
         let mut generated = Generated {
             pages: last.plan.jobs(),
             diagnostics: last.warnings.clone(),
@@ -369,7 +372,7 @@ impl Session {
 
 /// The last good build's model with the articles, pages and incidents saved since parsed
 /// again.
-struct Resaved {
+struct Reparsed {
     site: Site,
     edited: Vec<Edited>,
     /// Whether every saved file changed in its body alone.
@@ -382,12 +385,12 @@ struct Resaved {
 /// Parses the files in `changes` into `last`'s model, when each is an article, page or
 /// incident that kept its place in the site (and records them in `cache`); `None` when one is
 /// something else, new, gone, moved, or has errors or a dangling incident.
-fn resave(
+fn reparse_saved(
     root: &Path,
     changes: &BTreeSet<PathBuf>,
     cache: &content::Cache,
     last: &Last,
-) -> Option<Resaved> {
+) -> Option<Reparsed> {
     let config = &last.config;
     let mut site = last.site.clone();
     let mut edited = Vec::new();
@@ -407,17 +410,17 @@ fn resave(
         let (edit, change, found) = match role {
             Role::Article => {
                 let parse = || Article::parse(&file, root, config);
-                let (i, change, found) = renew(&mut site.articles, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.articles, &file, parse)?;
                 (Edited::Article(i), change, found)
             }
             Role::Page => {
                 let parse = || Page::parse(&file, config);
-                let (i, change, found) = renew(&mut site.pages, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.pages, &file, parse)?;
                 (Edited::Page(i), change, found)
             }
             Role::Incident => {
                 let parse = || Incident::parse(&file, config);
-                let (i, change, found) = renew(&mut site.incidents, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.incidents, &file, parse)?;
                 (Edited::Incident(i), change, found)
             }
             Role::Other | Role::Ignored => return None,
@@ -442,13 +445,18 @@ fn resave(
         }
         edited.push(edit);
     }
+    // Items saved together may show each other (neighbouring articles, an article and
+    // its incident): the kept page list has only the old versions of the others.
+    if !bodies_only && edited.len() > 1 {
+        return None;
+    }
     // An article may now name other incidents: they must exist.
     let named = |id: &str| site.incidents.iter().any(|i| i.id == id);
     let dangling = edited.iter().any(|edit| match *edit {
         Edited::Article(i) => !site.articles[i].incidents.iter().all(|r| named(&r.id)),
         Edited::Page(_) | Edited::Incident(_) => false,
     });
-    (!dangling).then_some(Resaved {
+    (!dangling).then_some(Reparsed {
         site,
         edited,
         bodies_only,
@@ -457,7 +465,7 @@ fn resave(
     })
 }
 
-/// How a saved article or page differs from the one the last good build had.
+/// How a saved article, page or incident differs from the one the last good build had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Change {
     /// In its body alone.
@@ -466,14 +474,14 @@ enum Change {
     InPlace,
 }
 
-/// An article or page, as a save may change it.
-trait Saved: Sized {
+/// An article, page or incident, as a save may change it.
+trait Item: Sized {
     fn path(&self) -> &Path;
     /// How `new` differs from this item, if it stays where it is.
     fn change(&self, new: &Self) -> Option<Change>;
 }
 
-impl Saved for Article {
+impl Item for Article {
     fn path(&self) -> &Path {
         &self.path
     }
@@ -487,7 +495,7 @@ impl Saved for Article {
     }
 }
 
-impl Saved for Incident {
+impl Item for Incident {
     fn path(&self) -> &Path {
         &self.path
     }
@@ -498,7 +506,7 @@ impl Saved for Incident {
     }
 }
 
-impl Saved for Page {
+impl Item for Page {
     fn path(&self) -> &Path {
         &self.path
     }
@@ -512,7 +520,7 @@ impl Saved for Page {
 /// Replaces the item of `items` that `file` holds with what `parse` makes of it now,
 /// when it kept its place. Returns its index, how it changed and its warnings; `None`
 /// when the file held no item, has errors, or moved.
-fn renew<T: Saved>(
+fn replace_item<T: Item>(
     items: &mut [Arc<T>],
     file: &SourceFile,
     parse: impl FnOnce() -> content::Checked<T>,

@@ -214,16 +214,28 @@ fn note_change(session: &mut Session, event: notify::Result<notify::Event>) -> b
 /// rest of the site follows (see [`Session::build`]).
 fn rebuild(session: &mut Session, preview: &Preview) -> io::Result<()> {
     let started = Instant::now();
+    let good = preview.files.read().map(|files| Arc::clone(&files));
     let mut build = session.build()?;
     while publish(preview, &build, started) && build.behind != Behind::Nothing {
-        match session.finish()? {
-            Some(next) => build = next,
-            None => break,
+        let first_look = build.behind == Behind::OtherPages;
+        let Some(next) = session.finish()? else {
+            break;
+        };
+        // The full build refused a save whose first look was served: serve the last good
+        // build again, as the overlay says.
+        if first_look
+            && next.files.is_none()
+            && let (Ok(good), Ok(mut current)) = (&good, preview.files.write())
+        {
+            *current = Arc::clone(good);
         }
+        build = next;
     }
     Ok(())
 }
 
+/// The reload event that concerns every tab.
+const ALL: &str = "\"*\"";
 /// More changed files than this, and every tab reloads.
 const LISTED_CHANGES: usize = 100;
 
@@ -243,7 +255,7 @@ fn publish(preview: &Preview, build: &Build, started: Instant) -> bool {
         eprint!("{text}");
         eprintln!("error: {summary}; still serving the last good build");
         // Every page shows the overlay.
-        let _ = preview.reload.send(Arc::new("\"*\"".to_owned()));
+        let _ = preview.reload.send(Arc::new(ALL.to_owned()));
         return false;
     };
     let old = preview
@@ -260,7 +272,7 @@ fn publish(preview: &Preview, build: &Build, started: Instant) -> bool {
     };
     let message = match &changed {
         Some(paths) => serde_json::to_string(paths).unwrap_or_default(),
-        None => "\"*\"".to_owned(),
+        None => ALL.to_owned(),
     };
     eprint!("{text}");
     let what = match build.behind {
@@ -301,15 +313,13 @@ async fn events_handler(
 ) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
     let receiver = preview.reload.subscribe();
     let events = stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(message) => {
-                    return Some((Ok(Event::default().data(message.as_str())), receiver));
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let event = match receiver.recv().await {
+            Ok(message) => Event::default().data(message.as_str()),
+            // Some lists of changed files were missed: reload to be sure.
+            Err(broadcast::error::RecvError::Lagged(_)) => Event::default().data(ALL),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(event), receiver))
     });
     Sse::new(events).keep_alive(KeepAlive::default())
 }
@@ -382,21 +392,7 @@ async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response
 /// The live-reload script and the error overlay's style, served beside the site. They
 /// are files rather than inline code so that pages keep working under their
 /// Content-Security-Policy, which allows scripts and styles from the site itself only.
-const RELOAD_JS: &str = concat!(
-    "(function(){var k=\"advocate-scroll\";",
-    "try{var y=sessionStorage.getItem(k);if(y!==null){sessionStorage.removeItem(k);window.scrollTo(0,+y);}}catch(e){}",
-    // The output file a URL of this site names.
-    "function file(u){var p=new URL(u,location.href);if(p.origin!==location.origin)return null;",
-    "p=decodeURIComponent(p.pathname);return(p.slice(-1)===\"/\"?p+\"index.html\":p).slice(1);}",
-    // Whether this page, or a file it loaded, is among those changed.
-    "function shown(c){if(c.indexOf(file(location.href))>=0)return true;",
-    // Files it loaded, not those it links to (a feed changes with every article).
-    "var r=document.querySelectorAll(\"script[src],link[rel~=stylesheet],link[rel~=icon],img\");",
-    "for(var i=0;i<r.length;i++){var u=r[i].currentSrc||r[i].src||r[i].href;if(u&&c.indexOf(file(u))>=0)return true;}return false;}",
-    "var s=new EventSource(\"/__advocate/events\");",
-    "s.onmessage=function(e){var c=JSON.parse(e.data);if(c!==\"*\"&&!shown(c))return;",
-    "try{sessionStorage.setItem(k,String(window.scrollY));}catch(x){}location.reload();};})();\n"
-);
+const RELOAD_JS: &str = include_str!("serve/reload.js");
 const OVERLAY_CSS: &str = "#advocate-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 ui-monospace,monospace}\n#advocate-errors p{font:bold 18px system-ui,sans-serif;margin:0 0 1rem}\n#advocate-errors pre{white-space:pre-wrap;margin:0}\n";
 /// Where the script and the style are served.
 const RELOAD_PATH: &str = "/__advocate/reload.js";

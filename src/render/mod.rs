@@ -443,7 +443,8 @@ pub fn site(
     Ok(outcome)
 }
 
-/// An article or page whose text alone changed since the build a [`Plan`] was made for.
+/// An article, page or incident saved since the build a [`Plan`] was made for, which
+/// kept its place in the site (see [`own_pages`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Edited {
     /// The article at this index of the site's articles.
@@ -457,14 +458,14 @@ pub enum Edited {
 /// Renders again the own pages of `edited` items, and their languages' feeds, for the
 /// site `plan` was made for with these items saved since; checks their internal links.
 ///
-/// When the items kept their place ([`Article::same_place`], [`Incident::same_place`]),
-/// their own pages are
-/// exactly those of a full build: a page's job holds, besides the item's title and
-/// summary (taken from the item here), only what its neighbours and translations show,
-/// and its view is built from the item at render time. When the items differ only in
-/// their bodies, these are the only files of the site that change, but for the search
-/// index ([`search`]): nothing else shows a body. The incremental tests compare both
-/// with a full build.
+/// When one item kept its place ([`Article::same_place`], [`Incident::same_place`]),
+/// its own pages are exactly those of a full build: a page's job holds, besides the
+/// item's title and description (taken from the item here), only what its neighbours,
+/// translations and related items show, and its view is built from the item at render
+/// time. (Two items saved together may show each other, so the caller saves them the
+/// full way.) When the items differ only in their bodies, these are the only files of
+/// the site that change, but for the search index ([`search`]): nothing else shows a
+/// body. The incremental tests compare both with a full build.
 pub fn own_pages(
     site: &Site,
     config: &Config,

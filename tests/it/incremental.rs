@@ -203,7 +203,17 @@ fn edits() -> Vec<Edit> {
         edit(
             "change the body of the article warned about",
             &[OCTOBER],
-            |s| replace(s, OCTOBER, "Text about", "\nMore text about"),
+            // Long enough to change its reading time, and it has no summary: lists and
+            // feeds must show nothing of a body but the feed's full text.
+            |s| {
+                let more = "More words for the reading time. ".repeat(50);
+                replace(
+                    s,
+                    OCTOBER,
+                    "Text about",
+                    &format!("\n{more}\n\nMore text about"),
+                )
+            },
         ),
         edit("change another article's body", &[ORIGINS], |s| {
             replace(s, ORIGINS, "*famine*", "**famine**")
@@ -215,6 +225,32 @@ fn edits() -> Vec<Edit> {
                 "+++\n\nMore",
                 "summary = \"Hundreds were sent back in one night.\"\n+++\n\nMore",
             )
+        }),
+        // Items saved together may show each other: neighbours, an article and its
+        // incident.
+        edit(
+            "retitle two neighbouring articles at once",
+            &[ORIGINS, OCTOBER],
+            |s| {
+                replace(s, ORIGINS, "the famine years\"", "the famine yearz\"");
+                replace(s, OCTOBER, "mass return\"", "mass returm\"");
+            },
+        ),
+        edit("and back", &[ORIGINS, OCTOBER], |s| {
+            replace(s, ORIGINS, "the famine yearz\"", "the famine years\"");
+            replace(s, OCTOBER, "mass returm\"", "mass return\"");
+        }),
+        edit(
+            "retitle an article and its incident at once",
+            &[OCTOBER, TUMEN],
+            |s| {
+                replace(s, OCTOBER, "mass return\"", "mass returm\"");
+                replace(s, TUMEN, "Mass return in October", "Mass returm in October");
+            },
+        ),
+        edit("and back", &[OCTOBER, TUMEN], |s| {
+            replace(s, OCTOBER, "mass returm\"", "mass return\"");
+            replace(s, TUMEN, "Mass returm in October", "Mass return in October");
         }),
         edit("change a draft's body", &[DRAFT], |s| {
             replace(s, DRAFT, "Draft text.", "Draft text, longer.")

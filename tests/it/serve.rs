@@ -489,6 +489,32 @@ fn a_title_edit_shows_on_its_page_first_and_in_lists_after() {
     server.wait_for("/tags/history/", "Origins, famine years");
 }
 
+/// A save whose article page was served first, but which the full build then refuses,
+/// leaves the last good build online under the overlay, not the first look.
+#[test]
+fn a_first_look_the_full_build_refuses_is_taken_back() {
+    let site = TestSite::new("basic");
+    site.write(
+        "content/pages/history.md",
+        "+++\ntitle = \"History\"\n+++\nSee [the tag](/tags/history/).\n",
+    );
+    let server = Server::start(&site, 0);
+    // The article's own page is fine; the tag page another text links to goes away.
+    save(
+        &site,
+        ORIGINS,
+        "tags = [\"history\"]",
+        "tags = [\"origins\"]",
+    );
+    let page = server.wait_for("/articles/origins/", "advocate-errors");
+    assert!(page.contains("/tags/history/"), "{page}");
+    assert!(page.contains("leads to no page"), "{page}");
+    assert!(
+        !page.contains("/tags/origins/"),
+        "the first look stayed: {page}"
+    );
+}
+
 /// A port already in use is not fatal: the next free one is used and named.
 #[test]
 fn a_taken_port_moves_to_the_next_one() {
