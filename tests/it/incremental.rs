@@ -141,6 +141,13 @@ fn replace(site: &TestSite, rel: &str, from: &str, to: &str) {
     std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
+/// Several replacements, each `(file, from, to)`.
+fn swap(site: &TestSite, replacements: &[(&str, &str, &str)]) {
+    for (rel, from, to) in replacements {
+        replace(site, rel, from, to);
+    }
+}
+
 fn rename(site: &TestSite, from: &str, to: &str) {
     std::fs::rename(site.root().join(from), site.root().join(to)).unwrap();
 }
@@ -227,30 +234,50 @@ fn edits() -> Vec<Edit> {
             )
         }),
         // Items saved together may show each other: neighbours, an article and its
-        // incident.
+        // incident. Each pair is changed, then changed back.
         edit(
             "retitle two neighbouring articles at once",
             &[ORIGINS, OCTOBER],
             |s| {
-                replace(s, ORIGINS, "the famine years\"", "the famine yearz\"");
-                replace(s, OCTOBER, "mass return\"", "mass returm\"");
+                swap(
+                    s,
+                    &[
+                        (ORIGINS, "years\"", "yearz\""),
+                        (OCTOBER, "return\"", "returm\""),
+                    ],
+                )
             },
         ),
         edit("and back", &[ORIGINS, OCTOBER], |s| {
-            replace(s, ORIGINS, "the famine yearz\"", "the famine years\"");
-            replace(s, OCTOBER, "mass returm\"", "mass return\"");
+            swap(
+                s,
+                &[
+                    (ORIGINS, "yearz\"", "years\""),
+                    (OCTOBER, "returm\"", "return\""),
+                ],
+            )
         }),
         edit(
             "retitle an article and its incident at once",
             &[OCTOBER, TUMEN],
             |s| {
-                replace(s, OCTOBER, "mass return\"", "mass returm\"");
-                replace(s, TUMEN, "Mass return in October", "Mass returm in October");
+                swap(
+                    s,
+                    &[
+                        (OCTOBER, "return\"", "returm\""),
+                        (TUMEN, "return in", "returm in"),
+                    ],
+                )
             },
         ),
         edit("and back", &[OCTOBER, TUMEN], |s| {
-            replace(s, OCTOBER, "mass returm\"", "mass return\"");
-            replace(s, TUMEN, "Mass returm in October", "Mass return in October");
+            swap(
+                s,
+                &[
+                    (OCTOBER, "returm\"", "return\""),
+                    (TUMEN, "returm in", "return in"),
+                ],
+            )
         }),
         edit("change a draft's body", &[DRAFT], |s| {
             replace(s, DRAFT, "Draft text.", "Draft text, longer.")
