@@ -374,7 +374,7 @@ async fn page_handler(State(preview): State<Arc<Preview>>, uri: Uri) -> Response
     };
     let content_type = content_type(&key);
     let body = if content_type.starts_with("text/html") {
-        Body::from(inject(bytes, errors.as_deref()))
+        Body::from(inject(bytes, &key, errors.as_deref()))
     } else {
         Body::from(bytes.clone())
     };
@@ -399,7 +399,7 @@ const RELOAD_PATH: &str = "/__advocate/reload.js";
 const OVERLAY_PATH: &str = "/__advocate/overlay.css";
 
 /// Adds the reload script, and the error overlay when the latest build failed.
-fn inject(page: &[u8], errors: Option<&str>) -> Vec<u8> {
+fn inject(page: &[u8], file: &str, errors: Option<&str>) -> Vec<u8> {
     let mut extra = String::new();
     if let Some(errors) = errors {
         let mut escaped = String::new();
@@ -411,7 +411,12 @@ fn inject(page: &[u8], errors: Option<&str>) -> Vec<u8> {
         extra.push_str(&escaped);
         extra.push_str("</pre></div>");
     }
-    extra.push_str(&format!("<script src=\"{RELOAD_PATH}\"></script>"));
+    // The file served, which is not the address's for the error page.
+    let mut file_attr = String::new();
+    let _ = pulldown_cmark_escape::escape_html(&mut file_attr, file);
+    extra.push_str(&format!(
+        "<script src=\"{RELOAD_PATH}\" data-file=\"{file_attr}\"></script>"
+    ));
     let text = String::from_utf8_lossy(page);
     let at = text.rfind("</body>").unwrap_or(text.len());
     let mut out = String::with_capacity(text.len() + extra.len());
@@ -497,13 +502,15 @@ mod tests {
 
     #[test]
     fn the_reload_script_goes_before_the_end_of_body() {
-        let page = inject(b"<html><body><p>x</p></body></html>", None);
+        let page = inject(b"<html><body><p>x</p></body></html>", "x/index.html", None);
         let text = String::from_utf8(page).unwrap();
         assert!(text.contains(RELOAD_PATH));
         assert!(RELOAD_JS.contains(EVENTS_PATH));
         assert!(text.ends_with("</script></body></html>"));
+        // The script knows the file it came with, even where the address names none.
+        assert!(text.contains("data-file=\"x/index.html\""), "{text}");
         let with_errors =
-            String::from_utf8(inject(b"<body></body>", Some("error: <bad>"))).unwrap();
+            String::from_utf8(inject(b"<body></body>", "404.html", Some("error: <bad>"))).unwrap();
         assert!(with_errors.contains("advocate-errors"));
         assert!(with_errors.contains("error: &lt;bad&gt;"));
     }

@@ -4,6 +4,8 @@
 // its scroll position back.
 (function () {
   var key = "advocate-scroll";
+  // The file this page was served from (the error page's, for an address with none).
+  var self = document.currentScript && document.currentScript.getAttribute("data-file");
   try {
     var y = sessionStorage.getItem(key);
     if (y !== null) {
@@ -27,7 +29,7 @@
   // Whether this page, or a file it loaded (not one it only links to, such as the feed
   // every page names), is among the changed files.
   function shown(changed) {
-    if (changed.indexOf(file(location.href)) >= 0) return true;
+    if (changed.indexOf(self || file(location.href)) >= 0) return true;
     var loaded = document.querySelectorAll(
       "script[src], link[rel~=stylesheet], link[rel~=icon], img, source, video, audio"
     );

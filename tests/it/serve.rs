@@ -149,7 +149,7 @@ fn header(url: &str, path: &str, name: &str) -> Option<String> {
 /// The page as `build` would write it: the injected reload script removed.
 fn without_injection(page: &str) -> String {
     match (
-        page.find("<script src=\"/__advocate/reload.js\">"),
+        page.find("<script src=\"/__advocate/reload.js\""),
         page.rfind("</body>"),
     ) {
         (Some(start), Some(end)) if start < end => format!("{}{}", &page[..start], &page[end..]),
