@@ -526,18 +526,7 @@ pub fn own_pages(
     for job in jobs {
         let language = &languages[job.language];
         let mut job = job.clone();
-        match job.deferred {
-            Some(Deferred::Article(i)) => {
-                let article = language.articles[i];
-                job.describe(&article.title, article.summary.as_deref());
-            }
-            Some(Deferred::Page(i)) => {
-                let page = &site.pages[i];
-                job.describe(&page.title, page.summary.as_deref());
-            }
-            Some(Deferred::Incident(i)) => job.describe_incident(&site.incidents[i]),
-            None => {}
-        }
+        language.describe(&mut job);
         rendered += 1;
         match render_job(&job, language, theme) {
             Ok(file) => sink.put(file)?,
@@ -596,21 +585,6 @@ fn search_index(
 const JOBS_PER_TASK: usize = 8;
 
 impl Job {
-    /// Gives the page of an article or page its title and description.
-    fn describe(&mut self, title: &str, summary: Option<&str>) {
-        title.clone_into(&mut self.title);
-        summary
-            .unwrap_or_default()
-            .clone_into(&mut self.description);
-    }
-
-    /// Gives the page of an incident its title and description, in the page's language.
-    fn describe_incident(&mut self, incident: &Incident) {
-        let text = incident.text(&self.lang);
-        text.title.clone_into(&mut self.title);
-        self.description = crate::markdown::plain_text(text.summary_markdown);
-    }
-
     /// The fingerprint of everything this page is made from but the templates and the
     /// configuration (see `fingerprint`).
     fn fingerprint<'v>(
@@ -855,6 +829,35 @@ impl<'a> Language<'a> {
         }
     }
 
+    /// Gives the page of an article, incident or page (`job.deferred`) its title and
+    /// description, from the item: in the page list and again when the item is saved.
+    fn describe(&self, job: &mut Job) {
+        let (title, description) = match job.deferred {
+            Some(Deferred::Article(i)) => {
+                let article = self.articles[i];
+                (
+                    article.title.as_str(),
+                    article.summary.clone().unwrap_or_default(),
+                )
+            }
+            Some(Deferred::Page(i)) => {
+                let page = &self.site.pages[i];
+                (
+                    page.title.as_str(),
+                    page.summary.clone().unwrap_or_default(),
+                )
+            }
+            Some(Deferred::Incident(i)) => {
+                let text = self.site.incidents[i].text(self.lang);
+                let description = crate::markdown::plain_text(text.summary_markdown);
+                (text.title, description)
+            }
+            None => return,
+        };
+        title.clone_into(&mut job.title);
+        job.description = description;
+    }
+
     /// What the view a job left for render time is built from.
     fn inputs(&self, deferred: Deferred) -> Inputs<'a> {
         match deferred {
@@ -987,9 +990,9 @@ impl<'a> Language<'a> {
         for (i, article) in self.articles.iter().enumerate() {
             let site_path = format!("{p}/articles/{}/", article.slug);
             let mut job = self.job(site_path, "article.html", String::new(), "articles");
-            job.describe(&article.title, article.summary.as_deref());
             job.translation = translation_of("article", article.translation_key.as_ref());
             job.deferred = Some(Deferred::Article(i));
+            self.describe(&mut job);
             // Articles are newest first: the next (newer) one is before this one.
             let newer = i.checked_sub(1).map(|k| self.article_summaries[k].clone());
             let older = self.article_summaries.get(i + 1).cloned();
@@ -1004,8 +1007,8 @@ impl<'a> Language<'a> {
         for (i, incident) in site.incidents.iter().enumerate() {
             let site_path = format!("{p}/incidents/{}/", incident.id);
             let mut job = self.job(site_path, "incident.html", String::new(), "chronology");
-            job.describe_incident(incident);
             job.deferred = Some(Deferred::Incident(i));
+            self.describe(&mut job);
             let about = self
                 .articles_by_incident
                 .get(incident.id.as_str())
@@ -1029,9 +1032,9 @@ impl<'a> Language<'a> {
                 String::new(),
                 "page",
             );
-            job.describe(&page.title, page.summary.as_deref());
             job.translation = translation_of("page", page.translation_key.as_ref());
             job.deferred = Some(Deferred::Page(i));
+            self.describe(&mut job);
             jobs.push(job);
         }
 
