@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::content::{Article, Incident, Page, Role, Site};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::images::Images;
-use crate::render::{self, Content, Edited, Fingerprints, OutputFile, Plan, Sink};
+use crate::render::{self, Content, Edited, Fingerprints, OutputFile, Sink};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use crate::{Generated, Options, config, content, privacy};
@@ -90,7 +90,6 @@ struct Last {
     config: Config,
     theme: Theme,
     images: Images,
-    plan: Plan,
     /// The digest of the protected names from outside the site.
     names: u64,
     /// Its warnings, and the texts they quote.
@@ -210,21 +209,17 @@ impl Session {
         }
         let files = Arc::new(files);
         let rendered = made.outcome.rendered;
-        self.last = match (made.outcome.fingerprints, made.outcome.plan) {
-            (Some(fingerprints), Some(plan)) => Some(Last {
-                fingerprints,
-                files: Arc::clone(&files),
-                site: made.site,
-                config: made.config,
-                theme: made.theme,
-                images: made.images,
-                plan,
-                names: made.names,
-                warnings: generated.diagnostics.clone(),
-                sources: generated.sources.clone(),
-            }),
-            _ => None,
-        };
+        self.last = made.outcome.fingerprints.map(|fingerprints| Last {
+            fingerprints,
+            files: Arc::clone(&files),
+            site: made.site,
+            config: made.config,
+            theme: made.theme,
+            images: made.images,
+            names: made.names,
+            warnings: generated.diagnostics.clone(),
+            sources: generated.sources.clone(),
+        });
         self.changes.clear();
         self.everything = false;
         Ok(Build {
@@ -269,7 +264,8 @@ impl Session {
         let sink = MemorySink::new(root);
         let (outcome, found, _) = crate::through_gates(root, config, &sink, |gates| {
             let (theme, images) = (&last.theme, &last.images);
-            render::own_pages(&site, config, theme, images, gates, &last.plan, &edited)
+            let plan = &last.fingerprints.plan;
+            render::own_pages(&site, config, theme, images, gates, plan, &edited)
         })?;
         let mut generated = Generated {
             pages: outcome.pages,
@@ -335,7 +331,7 @@ impl Session {
         })?;
         self.behind = Behind::Nothing;
         let mut generated = Generated {
-            pages: last.plan.jobs(),
+            pages: last.fingerprints.plan.jobs(),
             diagnostics: last.warnings.clone(),
             sources: last.sources.clone(),
         };
@@ -354,10 +350,11 @@ impl Session {
         }
         let index = sink.into_files();
         let mut files = Files::clone(&last.files);
-        for path in &last.plan.search {
+        let plan = &mut last.fingerprints.plan;
+        for path in &plan.search {
             files.remove(path);
         }
-        last.plan.search = index.keys().cloned().collect();
+        plan.search = index.keys().cloned().collect();
         files.extend(index);
         let files = Arc::new(files);
         last.files = Arc::clone(&files);

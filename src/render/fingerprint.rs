@@ -39,6 +39,8 @@ pub struct Fingerprints {
     pub(crate) terms: crate::search::Terms,
     /// The data exports' paths, with the digest of the incidents they were made from.
     pub(crate) data: (u64, Vec<String>),
+    /// The pages, for `serve` to render a saved item's own pages from.
+    pub(crate) plan: super::Plan,
 }
 
 impl Fingerprints {

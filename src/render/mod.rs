@@ -196,16 +196,15 @@ pub struct Outcome {
     /// not made again, and the previous build's files stand for them. Only with
     /// [`Incremental`].
     pub unchanged: Vec<String>,
-    /// The fingerprint of every page, to pass to the next build. Only with
-    /// [`Incremental`].
+    /// The fingerprint of every page and the page list, to pass to the next build. Only
+    /// with [`Incremental`].
     pub fingerprints: Option<Fingerprints>,
-    /// The pages and files of this build, for [`own_pages`] and [`search`] to renew some of
-    /// them. Only with [`Incremental`].
-    pub plan: Option<Plan>,
 }
 
-/// What the pages of a build were made from, kept by `serve`: a save of articles that
-/// kept their place in the site then renders their own pages alone ([`own_pages`]).
+/// What the pages of a build were made from, kept by `serve` in [`Fingerprints`]: a save
+/// of an item that kept its place in the site then renders its own pages alone
+/// ([`own_pages`]).
+#[derive(Clone, Default)]
 pub struct Plan {
     jobs: Vec<Job>,
     /// Every output path, and every asset's: where internal links may lead.
@@ -414,30 +413,30 @@ pub fn site(
                 .collect::<io::Result<_>>()?
         }
     };
-    outcome.fingerprints = fingerprints.map(|(global, pages)| Fingerprints {
-        global,
-        pages: jobs
-            .iter()
-            .zip(pages)
-            .map(|(job, page)| (file_path(&job.site_path), page))
-            .collect(),
-        site: site.clone(),
-        summaries: languages
-            .iter()
-            .flat_map(|language| language.summaries_by_key())
-            .map(|(key, value)| {
-                let hash = values.hash(value);
-                (key, (value.clone(), hash))
-            })
-            .collect(),
-        terms,
-        data: (incidents.unwrap_or_default(), data_paths),
-    });
-    if outcome.fingerprints.is_some() {
-        outcome.plan = Some(Plan {
-            jobs,
-            existing,
-            search: search_paths,
+    if let Some((global, pages)) = fingerprints {
+        outcome.fingerprints = Some(Fingerprints {
+            global,
+            pages: jobs
+                .iter()
+                .zip(pages)
+                .map(|(job, page)| (file_path(&job.site_path), page))
+                .collect(),
+            site: site.clone(),
+            summaries: languages
+                .iter()
+                .flat_map(|language| language.summaries_by_key())
+                .map(|(key, value)| {
+                    let hash = values.hash(value);
+                    (key, (value.clone(), hash))
+                })
+                .collect(),
+            terms,
+            data: (incidents.unwrap_or_default(), data_paths),
+            plan: Plan {
+                jobs,
+                existing,
+                search: search_paths,
+            },
         });
     }
     Ok(outcome)
