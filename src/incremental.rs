@@ -407,17 +407,17 @@ fn reparse_saved(
         let (edit, change, found) = match role {
             Role::Article => {
                 let parse = || Article::parse(&file, root, config);
-                let (i, change, found) = replace_item(&mut site.articles, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.articles, &file, cache, parse)?;
                 (Edited::Article(i), change, found)
             }
             Role::Page => {
                 let parse = || Page::parse(&file, config);
-                let (i, change, found) = replace_item(&mut site.pages, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.pages, &file, cache, parse)?;
                 (Edited::Page(i), change, found)
             }
             Role::Incident => {
                 let parse = || Incident::parse(&file, config);
-                let (i, change, found) = replace_item(&mut site.incidents, &file, parse)?;
+                let (i, change, found) = replace_item(&mut site.incidents, &file, cache, parse)?;
                 (Edited::Incident(i), change, found)
             }
             Role::Other | Role::Ignored => return None,
@@ -426,20 +426,9 @@ fn reparse_saved(
         // The file's earlier warnings are replaced by its new ones.
         sources.remove(rel);
         if !found.is_empty() {
-            sources.insert(rel, file.text.clone());
+            sources.insert(rel, file.text);
         }
-        warnings.extend(found.iter().cloned());
-        // The next full build need not parse the file again.
-        let text = (!found.is_empty()).then_some(file.text);
-        match edit {
-            Edited::Article(i) => {
-                cache.remember_article(rel, Arc::clone(&site.articles[i]), (found, text));
-            }
-            Edited::Page(i) => cache.remember_page(rel, Arc::clone(&site.pages[i]), (found, text)),
-            Edited::Incident(i) => {
-                cache.remember_incident(rel, Arc::clone(&site.incidents[i]), (found, text));
-            }
-        }
+        warnings.extend(found);
         edited.push(edit);
     }
     // Items saved together may show each other (neighbouring articles, an article and
@@ -476,6 +465,8 @@ trait Item: Sized {
     fn path(&self) -> &Path;
     /// How `new` differs from this item, if it stays where it is.
     fn change(&self, new: &Self) -> Option<Change>;
+    /// Records the item parsed from `rel` in `cache`.
+    fn remember(cache: &content::Cache, rel: &Path, item: Arc<Self>, found: content::Found);
 }
 
 impl Item for Article {
@@ -490,6 +481,10 @@ impl Item for Article {
             self.same_place(new).then_some(Change::InPlace)
         }
     }
+
+    fn remember(cache: &content::Cache, rel: &Path, item: Arc<Self>, found: content::Found) {
+        cache.remember_article(rel, item, found);
+    }
 }
 
 impl Item for Incident {
@@ -500,6 +495,10 @@ impl Item for Incident {
     // All of an incident shows in lists, the chronology and the data exports.
     fn change(&self, new: &Self) -> Option<Change> {
         self.same_place(new).then_some(Change::InPlace)
+    }
+
+    fn remember(cache: &content::Cache, rel: &Path, item: Arc<Self>, found: content::Found) {
+        cache.remember_incident(rel, item, found);
     }
 }
 
@@ -512,14 +511,20 @@ impl Item for Page {
     fn change(&self, new: &Self) -> Option<Change> {
         self.differs_only_in_body(new).then_some(Change::Body)
     }
+
+    fn remember(cache: &content::Cache, rel: &Path, item: Arc<Self>, found: content::Found) {
+        cache.remember_page(rel, item, found);
+    }
 }
 
 /// Replaces the item of `items` that `file` holds with what `parse` makes of it now,
-/// when it kept its place. Returns its index, how it changed and its warnings; `None`
+/// when it kept its place, and records it in `cache` (the next full build need not
+/// parse the file again). Returns its index, how it changed and its warnings; `None`
 /// when the file held no item, has errors, or moved.
 fn replace_item<T: Item>(
     items: &mut [Arc<T>],
     file: &SourceFile,
+    cache: &content::Cache,
     parse: impl FnOnce() -> content::Checked<T>,
 ) -> Option<(usize, Change, Vec<Diagnostic>)> {
     // Paths are made the same way everywhere: their bytes are compared, not their parts.
@@ -530,5 +535,12 @@ fn replace_item<T: Item>(
     let (new, found) = parse().ok()?;
     let change = items[i].change(&new)?;
     items[i] = Arc::new(new);
+    let text = (!found.is_empty()).then(|| file.text.clone());
+    T::remember(
+        cache,
+        &file.path,
+        Arc::clone(&items[i]),
+        (found.clone(), text),
+    );
     Some((i, change, found))
 }
