@@ -33,13 +33,9 @@ fn main() -> std::io::Result<()> {
     let original = std::fs::read_to_string(root.join(&article))?;
 
     let mut session = Session::new(Options {
-        root: root.clone(),
         base_url: Some("http://127.0.0.1:1111/".to_owned()),
         drafts: true,
-        strict: false,
-        external: false,
-        image_cache: Default::default(),
-        offline: false,
+        ..Options::new(&root)
     });
     let start = Instant::now();
     let first = session.build()?;

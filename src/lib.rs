@@ -72,6 +72,23 @@ pub struct Options {
     pub offline: bool,
 }
 
+impl Options {
+    /// What `advocate build` does without options, for the site at `root`: published
+    /// pages only, `base_url` from site.toml, warnings as warnings, no network, the
+    /// online edition.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Options {
+            root: root.into(),
+            base_url: None,
+            drafts: false,
+            strict: false,
+            external: false,
+            image_cache: images::Cache::default(),
+            offline: false,
+        }
+    }
+}
+
 /// The result of running the pipeline.
 #[derive(Debug, Default)]
 pub struct Generated {

@@ -123,13 +123,11 @@ fn main() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let started = Instant::now();
     let options = |common: &Common, base_url: Option<String>, external: bool| Options {
-        root: cli.root.clone(),
         base_url,
         drafts: common.drafts,
         strict: common.strict,
         external,
-        image_cache: Default::default(),
-        offline: false,
+        ..Options::new(&cli.root)
     };
     let (generated, verb) = match &cli.command {
         Command::Build {

@@ -111,13 +111,9 @@ async fn run(options: &ServeOptions) -> io::Result<()> {
     // The watcher reports absolute paths: the session must see the root the same way.
     let root = options.root.canonicalize()?;
     let mut session = Session::new(Options {
-        root: root.clone(),
         base_url: Some(url.clone()),
         drafts: options.drafts,
-        strict: false,
-        external: false,
-        image_cache: Default::default(),
-        offline: false,
+        ..Options::new(&root)
     });
     let (reload, _) = broadcast::channel(16);
     let preview = Arc::new(Preview {

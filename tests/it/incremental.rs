@@ -14,13 +14,9 @@ use crate::support::TestSite;
 
 fn options(root: &Path) -> Options {
     Options {
-        root: root.to_owned(),
         base_url: Some("http://127.0.0.1:1111/".to_owned()),
         drafts: true,
-        strict: false,
-        external: false,
-        image_cache: Default::default(),
-        offline: false,
+        ..Options::new(root)
     }
 }
 
